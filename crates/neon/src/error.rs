@@ -1,0 +1,199 @@
+//! The one error type of the `neon` library. Every variant carries the file, row, column or
+//! parameter that is wrong, so the message alone tells the user what to fix.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = NeonError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `neon`. Rows are reported as a spreadsheet shows them
+/// (1-based, the header of a CSV file being row 1).
+#[derive(Debug, thiserror::Error)]
+pub enum NeonError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file holds no header or no data row.
+    #[error("{file}: the file is empty (expected a header row and at least one data row)")]
+    EmptyFile {
+        /// The file.
+        file: String,
+    },
+    /// The CSV parser failed (bad quoting, invalid UTF-8 …).
+    #[error("{file}, row {row}: {message}")]
+    Csv {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// Two header cells have the same name.
+    #[error("{file}: duplicate column name '{column}' in the header")]
+    DuplicateHeader {
+        /// The file.
+        file: String,
+        /// The repeated name.
+        column: String,
+    },
+    /// `--columns` names a column that the file lacks.
+    #[error("{file}: unknown column '{column}' (available: {available})")]
+    UnknownColumn {
+        /// The file.
+        file: String,
+        /// The requested name.
+        column: String,
+        /// Comma-separated list of the file's columns.
+        available: String,
+    },
+    /// No column of the file is numeric.
+    #[error("{file}: no numeric column found")]
+    NoNumericColumns {
+        /// The file.
+        file: String,
+    },
+    /// A row has more or fewer cells than the header.
+    #[error("{file}, row {row}: expected {expected} fields, found {found}")]
+    RaggedRow {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// Number of header cells.
+        expected: usize,
+        /// Number of cells in this row.
+        found: usize,
+    },
+    /// A cell is not a number.
+    #[error("{file}, column {column}, row {row}: '{value}' is not a number")]
+    NonNumeric {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The cell as written.
+        value: String,
+    },
+    /// A cell is NaN or infinite.
+    #[error("{file}, column {column}, row {row}: value {value} is not finite")]
+    NonFinite {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The cell as written.
+        value: String,
+    },
+    /// A value is outside the domain of a transform (≤ 0 under `log`, ≤ −1 under `log1p`).
+    #[error("{file}, column {column}, row {row}: value {value} cannot be {transform}-transformed")]
+    TransformDomain {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The offending value.
+        value: f64,
+        /// `log` or `log1p`.
+        transform: String,
+    },
+    /// A column is constant, so it cannot be standardized.
+    #[error("{file}, column {column}: zero variance, cannot be standardized")]
+    ZeroVariance {
+        /// The file.
+        file: String,
+        /// Column name.
+        column: String,
+    },
+    /// A parameter has an invalid value.
+    #[error("parameter {name}: {reason}")]
+    InvalidParameter {
+        /// Parameter name, as the CLI spells it.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two arrays that must agree in shape do not.
+    #[error("{what}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// What was being checked.
+        what: String,
+        /// Expected shape.
+        expected: String,
+        /// Actual shape.
+        found: String,
+    },
+    /// A row index is out of range.
+    #[error("row {row} is out of range (the data has {n_rows} rows, indices 0..{n_rows})")]
+    RowOutOfRange {
+        /// 0-based index asked for.
+        row: usize,
+        /// Number of rows.
+        n_rows: usize,
+    },
+    /// The model cannot produce this target.
+    #[error("model '{model}' does not support target '{target}' (supported: {supported})")]
+    UnsupportedTarget {
+        /// Model name.
+        model: String,
+        /// Requested target.
+        target: String,
+        /// Supported targets.
+        supported: String,
+    },
+    /// A model file is malformed.
+    #[error("{file}: invalid model file: {reason}")]
+    ModelFormat {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A model file was written by a newer neon.
+    #[error("{file}: model format version {found} is not supported (this neon reads version {supported})")]
+    UnsupportedVersion {
+        /// The file.
+        file: String,
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// A `.npy` file could not be read as a 2-D float array.
+    #[error("{file}: {message}")]
+    Npy {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl NeonError {
+    /// Shorthand for [`NeonError::InvalidParameter`].
+    pub fn param(name: &str, reason: impl Into<String>) -> Self {
+        NeonError::InvalidParameter {
+            name: name.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`NeonError::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        NeonError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

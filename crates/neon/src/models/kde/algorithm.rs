@@ -1,0 +1,254 @@
+//! The fitted KDE, its scores and its neuralized explanations.
+
+use super::hyperparams::KdeParams;
+use super::random_features::RandomFeatureDraw;
+use crate::error::{NeonError, Result};
+use crate::explain::Explanation;
+use crate::models::{ExplainOptions, PointExplainer, Target};
+use crate::network::{log_mean_exp, Gaussian, LogMeanExp, MeanPool, SquaredDistance};
+use crate::rules::{soft_argmin, squared_distance_rule, squared_weight_rule, uniform_rule};
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A fitted Gaussian KDE: the kernel parameter and the training points `u_k`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kde {
+    /// Kernel parameter γ.
+    pub gamma: f64,
+    /// Training points (N × d), in model space (after the transform).
+    pub points: Array2<f64>,
+}
+
+impl Kde {
+    /// Fit (store) a KDE on `points`.
+    pub fn fit(params: KdeParams, points: ArrayView2<f64>) -> Result<Self> {
+        params.validate()?;
+        if points.nrows() < 2 {
+            return Err(NeonError::param(
+                "--data",
+                format!(
+                    "KDE needs at least 2 training points, got {}",
+                    points.nrows()
+                ),
+            ));
+        }
+        Ok(Kde {
+            gamma: params.gamma,
+            points: points.to_owned(),
+        })
+    }
+
+    /// Number of features d.
+    pub fn n_features(&self) -> usize {
+        self.points.ncols()
+    }
+
+    /// Layer 1 of the outlier network, optionally leaving training point `exclude` out.
+    pub fn distance_layer(&self, exclude: Option<usize>) -> SquaredDistance<'_> {
+        SquaredDistance {
+            centers: self.points.view(),
+            exclude,
+        }
+    }
+
+    /// Outlierness `o(x) = −(1/γ) log p̃(x) = LME^{−γ}_k{‖x − u_k‖²}` (§3.1), computed through
+    /// the neuralized network (log-sum-exp, never infinite).
+    pub fn outlier(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64 {
+        let h = self.distance_layer(exclude).forward(x);
+        LogMeanExp { alpha: -self.gamma }.forward(&h)
+    }
+
+    /// Inlierness `p̃(x)` (Eq. 1), as `exp(−γ o(x))`.
+    pub fn inlier(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64 {
+        (-self.gamma * self.outlier(x, exclude)).exp()
+    }
+
+    /// Inlierness through the direct network of §3.2 (Gaussian units, mean pooling).
+    pub fn inlier_network(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64 {
+        let h = self.distance_layer(exclude).forward(x);
+        let g = Gaussian { gamma: self.gamma }.forward(&h);
+        MeanPool.forward(&g)
+    }
+
+    /// Outlier explanation (§3.1): soft argmin with stiffness β over the squared distances,
+    /// then the squared-distance rule with stabiliser ε.
+    pub fn explain_outlier(
+        &self,
+        x: ArrayView1<f64>,
+        exclude: Option<usize>,
+        beta: f64,
+        epsilon: f64,
+    ) -> (f64, Vec<f64>, f64) {
+        let layer = self.distance_layer(exclude);
+        let h = layer.forward(x);
+        let score = log_mean_exp(&h, -self.gamma);
+        let r_k: Vec<f64> = soft_argmin(&h, beta)
+            .into_iter()
+            .map(|p| p * score)
+            .collect();
+        let (relevance, dissipated) =
+            squared_distance_rule(x, self.points.view(), layer.active(), &r_k, epsilon);
+        (score, relevance, dissipated)
+    }
+
+    /// Validate options and prepare an explainer for `target` (random features are drawn once
+    /// here and shared by every row).
+    pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<KdeExplainer<'_>> {
+        options.validate()?;
+        let beta = options.beta.unwrap_or(self.gamma);
+        let draws = if target == Target::InlierRff {
+            (0..options.trials as u64)
+                .into_par_iter()
+                .map(|trial| {
+                    RandomFeatureDraw::draw(
+                        self.points.view(),
+                        self.gamma,
+                        options.n_features,
+                        options.seed,
+                        trial,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        match target {
+            Target::Outlier | Target::Inlier | Target::InlierRff => Ok(KdeExplainer {
+                kde: self,
+                target,
+                beta,
+                epsilon: options.epsilon,
+                draws,
+            }),
+            Target::Cluster => Err(NeonError::UnsupportedTarget {
+                model: "kde".into(),
+                target: target.to_string(),
+                supported: "outlier, inlier, inlier-rff".into(),
+            }),
+        }
+    }
+}
+
+/// A KDE ready to explain one target, with its random-feature draws.
+#[derive(Debug)]
+pub struct KdeExplainer<'a> {
+    kde: &'a Kde,
+    target: Target,
+    beta: f64,
+    epsilon: f64,
+    draws: Vec<RandomFeatureDraw>,
+}
+
+impl KdeExplainer<'_> {
+    /// The random-feature draws (one per trial).
+    pub fn draws(&self) -> &[RandomFeatureDraw] {
+        &self.draws
+    }
+
+    /// Random-feature inlier network (§3.3) for one draw: `î(x)` and the relevance `R_i`.
+    /// With `exclude`, `μ_j` is updated by removing that training point's term.
+    pub fn explain_rff_draw(
+        &self,
+        draw: &RandomFeatureDraw,
+        x: ArrayView1<f64>,
+        exclude: Option<usize>,
+    ) -> (f64, Vec<f64>) {
+        let layer = &draw.layer;
+        let feature_map = layer.feature_map(x);
+        let mean_embedding = match exclude {
+            Some(k) if k < self.kde.points.nrows() => {
+                let excluded_map = layer.feature_map(self.kde.points.row(k));
+                draw.mean_embedding_without(excluded_map.view())
+            }
+            _ => layer.mean_embedding.clone(),
+        };
+        let h = feature_map * &mean_embedding;
+        let n_features = h.len() as f64;
+        let score = MeanPool.forward(h.as_slice().unwrap_or(&h.to_vec()));
+        // R_j = h_j / H, i.e. h_j / Σ_j h_j · î(x) without dividing by a sum near zero.
+        let r_j: Vec<f64> = h.iter().map(|v| v / n_features).collect();
+        let (relevance, _) = squared_weight_rule(layer.omega.view(), &r_j);
+        (score, relevance)
+    }
+}
+
+impl PointExplainer for KdeExplainer<'_> {
+    fn target(&self) -> Target {
+        self.target
+    }
+
+    fn n_features(&self) -> usize {
+        self.kde.n_features()
+    }
+
+    fn score(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64 {
+        match self.target {
+            Target::Outlier => self.kde.outlier(x, exclude),
+            Target::Inlier => self.kde.inlier(x, exclude),
+            Target::InlierRff => {
+                let total: f64 = self
+                    .draws
+                    .iter()
+                    .map(|d| self.explain_rff_draw(d, x, exclude).0)
+                    .sum();
+                total / self.draws.len() as f64
+            }
+            Target::Cluster => f64::NAN,
+        }
+    }
+
+    fn explain(&self, x: ArrayView1<f64>, exclude: Option<usize>, row: usize) -> Explanation {
+        match self.target {
+            Target::Outlier => {
+                let (score, relevance, dissipated) =
+                    self.kde
+                        .explain_outlier(x, exclude, self.beta, self.epsilon);
+                Explanation::new(row, score, relevance, dissipated)
+            }
+            Target::Inlier | Target::Cluster => {
+                let score = self.kde.inlier(x, exclude);
+                Explanation::new(row, score, uniform_rule(score, x.len()), 0.0)
+            }
+            Target::InlierRff => {
+                let d = x.len();
+                let trials = self.draws.len();
+                let mut scores = Vec::with_capacity(trials);
+                let mut per_trial = Vec::with_capacity(trials);
+                for draw in &self.draws {
+                    let (score, relevance) = self.explain_rff_draw(draw, x, exclude);
+                    scores.push(score);
+                    per_trial.push(relevance);
+                }
+                let mean_score = scores.iter().sum::<f64>() / trials as f64;
+                let (mean, std) = mean_and_std(&per_trial, d);
+                let mut explanation = Explanation::new(row, mean_score, mean, 0.0);
+                explanation.relevance_std = Some(std);
+                explanation.exact_score = Some(self.kde.inlier(x, exclude));
+                explanation
+            }
+        }
+    }
+}
+
+/// Per-feature mean and (sample, n − 1) standard deviation over trials; std 0 for one trial.
+fn mean_and_std(per_trial: &[Vec<f64>], d: usize) -> (Vec<f64>, Vec<f64>) {
+    let t = per_trial.len() as f64;
+    let mean: Vec<f64> = (0..d)
+        .map(|i| per_trial.iter().map(|r| r[i]).sum::<f64>() / t)
+        .collect();
+    let std = (0..d)
+        .map(|i| {
+            if per_trial.len() < 2 {
+                return 0.0;
+            }
+            let var = per_trial
+                .iter()
+                .map(|r| (r[i] - mean[i]).powi(2))
+                .sum::<f64>()
+                / (t - 1.0);
+            var.sqrt()
+        })
+        .collect();
+    (mean, std)
+}

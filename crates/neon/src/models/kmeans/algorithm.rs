@@ -1,0 +1,386 @@
+//! k-means fitting (k-means++ seeding, Lloyd iterations, restarts) and the neuralized cluster
+//! evidence with its explanation (§4.1).
+
+use super::hyperparams::KMeansParams;
+use crate::error::{NeonError, Result};
+use crate::explain::Explanation;
+use crate::models::{ExplainOptions, PointExplainer, Target};
+use crate::network::{squared_distance, Linear, MinPool};
+use crate::rules::{soft_argmin, squared_weight_rule};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A fitted (or imported) k-means model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KMeans {
+    /// Centroids `μ_c` (K × d), in model space.
+    pub centroids: Array2<f64>,
+    /// Training points (N × d), in model space.
+    pub points: Array2<f64>,
+    /// Sum of squared distances of the training points to their centroid.
+    pub inertia: f64,
+    /// Lloyd iterations of the kept run (0 for imported centroids).
+    pub n_iter: usize,
+    /// Data-derived stiffness `β = 1 / mean_x f_c(x)` over the training points (the default β).
+    pub beta_auto: f64,
+}
+
+impl KMeans {
+    /// Fit k-means with `n_init` k-means++ restarts and keep the lowest inertia (ties: the
+    /// earliest restart). Deterministic for a seed, whatever the number of threads.
+    pub fn fit(params: KMeansParams, points: ArrayView2<f64>) -> Result<Self> {
+        params.validate(points.nrows())?;
+        let runs: Vec<(Array2<f64>, f64, usize)> = (0..params.n_init as u64)
+            .into_par_iter()
+            .map(|run| {
+                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+                rng.set_stream(run);
+                let init = kmeans_plus_plus(points, params.n_clusters, &mut rng);
+                lloyd(points, init, params.max_iter, params.tol)
+            })
+            .collect();
+        let mut best = 0;
+        for (i, run) in runs.iter().enumerate() {
+            if run.1 < runs[best].1 {
+                best = i;
+            }
+        }
+        let (centroids, inertia, n_iter) = runs
+            .into_iter()
+            .nth(best)
+            .ok_or_else(|| NeonError::param("--n-init", "must be at least 1"))?;
+        Self::assemble(centroids, points, inertia, n_iter)
+    }
+
+    /// Fit and also return the inertia of every restart (to check that the kept one is the
+    /// minimum, or to study the spread over restarts).
+    pub fn fit_all_restarts(params: KMeansParams, points: ArrayView2<f64>) -> Result<Vec<Self>> {
+        params.validate(points.nrows())?;
+        (0..params.n_init as u64)
+            .into_par_iter()
+            .map(|run| {
+                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+                rng.set_stream(run);
+                let init = kmeans_plus_plus(points, params.n_clusters, &mut rng);
+                let (c, inertia, n_iter) = lloyd(points, init, params.max_iter, params.tol);
+                Self::assemble(c, points, inertia, n_iter)
+            })
+            .collect()
+    }
+
+    /// Import centroids fitted elsewhere (e.g. scikit-learn's `cluster_centers_`, in the
+    /// transformed space); `points` are the training data in the same space.
+    pub fn from_centroids(centroids: Array2<f64>, points: ArrayView2<f64>) -> Result<Self> {
+        if centroids.nrows() < 2 {
+            return Err(NeonError::param(
+                "--centroids",
+                format!("need at least 2 centroids, got {}", centroids.nrows()),
+            ));
+        }
+        if centroids.ncols() != points.ncols() {
+            return Err(NeonError::ShapeMismatch {
+                what: "centroids vs data columns".into(),
+                expected: format!("{} columns", points.ncols()),
+                found: format!("{} columns", centroids.ncols()),
+            });
+        }
+        if centroids.iter().any(|v| !v.is_finite()) {
+            return Err(NeonError::param("--centroids", "all values must be finite"));
+        }
+        let inertia = points
+            .rows()
+            .into_iter()
+            .map(|x| nearest(centroids.view(), x).1)
+            .sum();
+        Self::assemble(centroids, points, inertia, 0)
+    }
+
+    fn assemble(
+        centroids: Array2<f64>,
+        points: ArrayView2<f64>,
+        inertia: f64,
+        n_iter: usize,
+    ) -> Result<Self> {
+        let mut model = KMeans {
+            centroids,
+            points: points.to_owned(),
+            inertia,
+            n_iter,
+            beta_auto: 1.0,
+        };
+        let evidence: Vec<f64> = points
+            .rows()
+            .into_iter()
+            .map(|x| model.cluster_evidence(x, model.predict(x)))
+            .collect();
+        let mean = evidence.iter().sum::<f64>() / evidence.len().max(1) as f64;
+        model.beta_auto = if mean > 0.0 && mean.is_finite() {
+            1.0 / mean
+        } else {
+            1.0
+        };
+        Ok(model)
+    }
+
+    /// Number of clusters K.
+    pub fn n_clusters(&self) -> usize {
+        self.centroids.nrows()
+    }
+
+    /// Number of features d.
+    pub fn n_features(&self) -> usize {
+        self.centroids.ncols()
+    }
+
+    /// The nearest centroid (ties: lowest index).
+    pub fn predict(&self, x: ArrayView1<f64>) -> usize {
+        nearest(self.centroids.view(), x).0
+    }
+
+    /// Labels of all training points.
+    pub fn labels(&self) -> Vec<usize> {
+        self.points
+            .rows()
+            .into_iter()
+            .map(|x| self.predict(x))
+            .collect()
+    }
+
+    /// Cluster evidence by the direct formula, Eq. (5):
+    /// `f_c(x) = min_{k≠c} ‖x − μ_k‖² − ‖x − μ_c‖²`.
+    pub fn cluster_evidence(&self, x: ArrayView1<f64>, cluster: usize) -> f64 {
+        let own = squared_distance(x, self.centroids.row(cluster));
+        (0..self.n_clusters())
+            .filter(|&k| k != cluster)
+            .map(|k| squared_distance(x, self.centroids.row(k)) - own)
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Layer 1 of the neuralized cluster network of §4.1 for cluster `c`: one linear unit per
+    /// competitor `k ≠ c`, `w_k = 2(μ_c − μ_k)`, `b_k = ‖μ_k‖² − ‖μ_c‖²`. Returns the layer and
+    /// the competitors' indices.
+    pub fn cluster_layer(&self, cluster: usize) -> (Linear, Vec<usize>) {
+        let competitors: Vec<usize> = (0..self.n_clusters()).filter(|&k| k != cluster).collect();
+        let d = self.n_features();
+        let mu_c = self.centroids.row(cluster);
+        let norm_c = mu_c.dot(&mu_c);
+        let mut weights = Array2::zeros((competitors.len(), d));
+        let mut bias = Array1::zeros(competitors.len());
+        for (row, &k) in competitors.iter().enumerate() {
+            let mu_k = self.centroids.row(k);
+            weights
+                .row_mut(row)
+                .assign(&((&mu_c - &mu_k) * 2.0));
+            bias[row] = mu_k.dot(&mu_k) - norm_c;
+        }
+        (Linear { weights, bias }, competitors)
+    }
+
+    /// Cluster evidence through the network: min-pooling over the linear layer.
+    pub fn cluster_network(&self, x: ArrayView1<f64>, cluster: usize) -> f64 {
+        let (layer, _) = self.cluster_layer(cluster);
+        let h = layer.forward(x);
+        MinPool.forward(&h.to_vec())
+    }
+
+    /// Explanation of membership of `x` in `cluster` (§4.1): soft argmin with stiffness β over
+    /// the competitors, then the w² rule. Returns (f_c(x), relevance, dissipated).
+    pub fn explain_cluster(
+        &self,
+        x: ArrayView1<f64>,
+        cluster: usize,
+        beta: f64,
+    ) -> (f64, Vec<f64>, f64) {
+        let (layer, _) = self.cluster_layer(cluster);
+        let h = layer.forward(x).to_vec();
+        let score = MinPool.forward(&h);
+        let r_k: Vec<f64> = soft_argmin(&h, beta)
+            .into_iter()
+            .map(|p| p * score)
+            .collect();
+        let (relevance, dissipated) = squared_weight_rule(layer.weights.view(), &r_k);
+        (score, relevance, dissipated)
+    }
+
+    /// Prepare an explainer for the cluster target.
+    pub fn explainer(
+        &self,
+        target: Target,
+        options: &ExplainOptions,
+    ) -> Result<KMeansExplainer<'_>> {
+        options.validate()?;
+        if target != Target::Cluster {
+            return Err(NeonError::UnsupportedTarget {
+                model: "kmeans".into(),
+                target: target.to_string(),
+                supported: "cluster".into(),
+            });
+        }
+        Ok(KMeansExplainer {
+            model: self,
+            beta: options.beta.unwrap_or(self.beta_auto),
+        })
+    }
+}
+
+/// A k-means model ready to explain cluster membership.
+#[derive(Debug)]
+pub struct KMeansExplainer<'a> {
+    model: &'a KMeans,
+    beta: f64,
+}
+
+impl KMeansExplainer<'_> {
+    /// The stiffness β in use.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+}
+
+impl PointExplainer for KMeansExplainer<'_> {
+    fn target(&self) -> Target {
+        Target::Cluster
+    }
+
+    fn n_features(&self) -> usize {
+        self.model.n_features()
+    }
+
+    fn score(&self, x: ArrayView1<f64>, _exclude: Option<usize>) -> f64 {
+        self.model.cluster_evidence(x, self.model.predict(x))
+    }
+
+    fn explain(&self, x: ArrayView1<f64>, _exclude: Option<usize>, row: usize) -> Explanation {
+        let cluster = self.model.predict(x);
+        let (score, relevance, dissipated) = self.model.explain_cluster(x, cluster, self.beta);
+        let mut explanation = Explanation::new(row, score, relevance, dissipated);
+        explanation.cluster = Some(cluster);
+        explanation
+    }
+}
+
+/// Index of the nearest centroid and the squared distance to it (ties: lowest index).
+fn nearest(centroids: ArrayView2<f64>, x: ArrayView1<f64>) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (k, c) in centroids.rows().into_iter().enumerate() {
+        let d = squared_distance(x, c);
+        if d < best.1 {
+            best = (k, d);
+        }
+    }
+    best
+}
+
+/// Greedy k-means++ seeding (Arthur & Vassilvitskii; with `2 + ⌊ln K⌋` local trials per centre
+/// as scikit-learn).
+fn kmeans_plus_plus(points: ArrayView2<f64>, k: usize, rng: &mut ChaCha8Rng) -> Array2<f64> {
+    let n = points.nrows();
+    let n_trials = 2 + (k as f64).ln().floor() as usize;
+    let mut centers = Array2::zeros((k, points.ncols()));
+    let first = rng.gen_range(0..n);
+    centers.row_mut(0).assign(&points.row(first));
+    let mut closest: Vec<f64> = points
+        .rows()
+        .into_iter()
+        .map(|x| squared_distance(x, points.row(first)))
+        .collect();
+    for c in 1..k {
+        let potential: f64 = closest.iter().sum();
+        let mut best: Option<(usize, f64, Vec<f64>)> = None;
+        for _ in 0..n_trials {
+            let candidate = if potential > 0.0 {
+                let target = rng.gen::<f64>() * potential;
+                let mut acc = 0.0;
+                let mut pick = n - 1;
+                for (i, v) in closest.iter().enumerate() {
+                    acc += v;
+                    if acc > target {
+                        pick = i;
+                        break;
+                    }
+                }
+                pick
+            } else {
+                rng.gen_range(0..n)
+            };
+            let updated: Vec<f64> = points
+                .rows()
+                .into_iter()
+                .zip(&closest)
+                .map(|(x, &old)| old.min(squared_distance(x, points.row(candidate))))
+                .collect();
+            let total: f64 = updated.iter().sum();
+            if best.as_ref().is_none_or(|b| total < b.1) {
+                best = Some((candidate, total, updated));
+            }
+        }
+        if let Some((candidate, _, updated)) = best {
+            centers.row_mut(c).assign(&points.row(candidate));
+            closest = updated;
+        }
+    }
+    centers
+}
+
+/// Lloyd iterations from `centers`; returns (centroids, inertia, iterations). Empty clusters are
+/// re-seeded with the point farthest from its centroid.
+fn lloyd(
+    points: ArrayView2<f64>,
+    mut centers: Array2<f64>,
+    max_iter: usize,
+    tol: f64,
+) -> (Array2<f64>, f64, usize) {
+    let n = points.nrows();
+    let variance_mean = points.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
+    let tol_abs = tol * variance_mean;
+    let k = centers.nrows();
+    let mut labels = vec![0usize; n];
+    let mut iterations = 0;
+    for iter in 1..=max_iter {
+        iterations = iter;
+        let mut distances = vec![0.0; n];
+        for (i, x) in points.rows().into_iter().enumerate() {
+            let (label, dist) = nearest(centers.view(), x);
+            labels[i] = label;
+            distances[i] = dist;
+        }
+        let mut sums = Array2::<f64>::zeros(centers.raw_dim());
+        let mut counts = vec![0usize; k];
+        for (i, x) in points.rows().into_iter().enumerate() {
+            let mut row = sums.row_mut(labels[i]);
+            row += &x;
+            counts[labels[i]] += 1;
+        }
+        let mut taken: Vec<usize> = Vec::new();
+        for c in 0..k {
+            if counts[c] == 0 {
+                // relocate to the farthest point not yet used for relocation
+                let far = (0..n)
+                    .filter(|i| !taken.contains(i))
+                    .max_by(|&a, &b| distances[a].total_cmp(&distances[b]).then(b.cmp(&a)))
+                    .unwrap_or(0);
+                taken.push(far);
+                sums.row_mut(c).assign(&points.row(far));
+                counts[c] = 1;
+            }
+        }
+        let mut shift = 0.0;
+        for c in 0..k {
+            let new_center = sums.row(c).mapv(|v| v / counts[c] as f64);
+            shift += squared_distance(new_center.view(), centers.row(c));
+            centers.row_mut(c).assign(&new_center);
+        }
+        if shift <= tol_abs {
+            break;
+        }
+    }
+    let inertia = points
+        .rows()
+        .into_iter()
+        .map(|x| nearest(centers.view(), x).1)
+        .sum();
+    (centers, inertia, iterations)
+}
