@@ -110,7 +110,10 @@ impl ModelFile {
         match &self.model {
             crate::models::FittedModel::Kde(kde) => {
                 if !(kde.gamma.is_finite() && kde.gamma > 0.0) {
-                    return Err(format_error(format!("gamma must be > 0, got {}", kde.gamma)));
+                    return Err(format_error(format!(
+                        "gamma must be > 0, got {}",
+                        kde.gamma
+                    )));
                 }
                 if points.nrows() < 2 {
                     return Err(format_error("KDE needs at least 2 training points".into()));

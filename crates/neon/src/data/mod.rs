@@ -136,11 +136,13 @@ impl Dataset {
     pub fn select_columns(&self, columns: &[String]) -> Result<Self> {
         let mut indices = Vec::with_capacity(columns.len());
         for name in columns {
-            let index = self.column_index(name).ok_or_else(|| NeonError::UnknownColumn {
-                file: self.source.clone(),
-                column: name.clone(),
-                available: self.feature_names.join(","),
-            })?;
+            let index = self
+                .column_index(name)
+                .ok_or_else(|| NeonError::UnknownColumn {
+                    file: self.source.clone(),
+                    column: name.clone(),
+                    available: self.feature_names.join(","),
+                })?;
             if indices.contains(&index) {
                 return Err(NeonError::param(
                     "--columns",

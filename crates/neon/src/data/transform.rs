@@ -81,7 +81,12 @@ impl FittedTransform {
                     let std: Vec<f64> = (0..values.ncols())
                         .map(|c| {
                             let m = mean[c];
-                            (values.column(c).iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n)
+                            (values
+                                .column(c)
+                                .iter()
+                                .map(|v| (v - m) * (v - m))
+                                .sum::<f64>()
+                                / n)
                                 .sqrt()
                         })
                         .collect();
@@ -146,13 +151,14 @@ impl FittedTransform {
 }
 
 fn apply_step(step: &FittedStep, values: &mut Array2<f64>, data: &Dataset) -> Result<()> {
-    let domain_error = |row: usize, col: usize, value: f64, name: &str| NeonError::TransformDomain {
-        file: data.source().to_string(),
-        row: data.display_row(row),
-        column: data.feature_names()[col].clone(),
-        value,
-        transform: name.to_string(),
-    };
+    let domain_error =
+        |row: usize, col: usize, value: f64, name: &str| NeonError::TransformDomain {
+            file: data.source().to_string(),
+            row: data.display_row(row),
+            column: data.feature_names()[col].clone(),
+            value,
+            transform: name.to_string(),
+        };
     match step {
         FittedStep::Log | FittedStep::Log1p => {
             let (name, lower) = if matches!(step, FittedStep::Log) {
@@ -213,7 +219,11 @@ mod tests {
 
     #[test]
     fn log_then_standardize_applies_in_order_and_reapplies() {
-        let d = dataset(array![[1.0, 10.0], [std::f64::consts::E, 100.0], [7.0, 3.0]]);
+        let d = dataset(array![
+            [1.0, 10.0],
+            [std::f64::consts::E, 100.0],
+            [7.0, 3.0]
+        ]);
         let steps = [TransformStep::Log, TransformStep::Standardize];
         let (t, z) = FittedTransform::fit(&steps, &d).expect("fit");
         let again = t.apply(&d).expect("apply");

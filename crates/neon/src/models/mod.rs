@@ -57,7 +57,9 @@ impl std::str::FromStr for Target {
             .ok_or_else(|| {
                 NeonError::param(
                     "--target",
-                    format!("unknown target '{s}' (expected outlier, inlier, inlier-rff or cluster)"),
+                    format!(
+                        "unknown target '{s}' (expected outlier, inlier, inlier-rff or cluster)"
+                    ),
                 )
             })
     }

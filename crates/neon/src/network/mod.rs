@@ -114,7 +114,9 @@ impl RandomFourier {
     /// pooling applies).
     pub fn feature_map(&self, x: ArrayView1<f64>) -> Array1<f64> {
         let mut z = self.omega.dot(&x);
-        z.zip_mut_with(&self.phase, |v, b| *v = std::f64::consts::SQRT_2 * (*v + b).cos());
+        z.zip_mut_with(&self.phase, |v, b| {
+            *v = std::f64::consts::SQRT_2 * (*v + b).cos()
+        });
         z
     }
 

@@ -40,11 +40,11 @@ impl RandomFeatureDraw {
             Array1::from_shape_simple_fn(n_features, || rng.gen::<f64>() * std::f64::consts::TAU);
         // Σ_k √2 cos(U Ωᵀ + b), computed as one matrix product.
         let mut projections = points.dot(&omega.t());
-        projections
-            .axis_iter_mut(Axis(0))
-            .for_each(|mut row| {
-                row.zip_mut_with(&phase, |v, b| *v = std::f64::consts::SQRT_2 * (*v + b).cos())
-            });
+        projections.axis_iter_mut(Axis(0)).for_each(|mut row| {
+            row.zip_mut_with(&phase, |v, b| {
+                *v = std::f64::consts::SQRT_2 * (*v + b).cos()
+            })
+        });
         let embedding_sum = projections.sum_axis(Axis(0));
         let n_points = points.nrows();
         let mean_embedding = &embedding_sum / n_points as f64;

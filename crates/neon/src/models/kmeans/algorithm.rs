@@ -171,9 +171,7 @@ impl KMeans {
         let mut bias = Array1::zeros(competitors.len());
         for (row, &k) in competitors.iter().enumerate() {
             let mu_k = self.centroids.row(k);
-            weights
-                .row_mut(row)
-                .assign(&((&mu_c - &mu_k) * 2.0));
+            weights.row_mut(row).assign(&((&mu_c - &mu_k) * 2.0));
             bias[row] = mu_k.dot(&mu_k) - norm_c;
         }
         (Linear { weights, bias }, competitors)

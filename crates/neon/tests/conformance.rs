@@ -1,0 +1,389 @@
+//! Conformance of every registered model: the neuralized network equals the model's direct
+//! formula, explanations are conservative, and closed-form cases come out as derived by hand.
+
+use ndarray::{array, Array1, Array2, ArrayView1};
+use neon::models::kde::RandomFeatureDraw;
+use neon::models::{
+    ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, PointExplainer, Queries,
+    Target, REGISTRY,
+};
+use proptest::prelude::*;
+
+fn matrix(n: usize, d: usize, values: &[f64]) -> Array2<f64> {
+    Array2::from_shape_vec((n, d), values[..n * d].to_vec()).expect("shape")
+}
+
+/// Naive Eq. (1), no log-domain tricks (only for moderate values).
+fn naive_inlier(
+    points: &Array2<f64>,
+    x: ArrayView1<f64>,
+    gamma: f64,
+    exclude: Option<usize>,
+) -> f64 {
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for (k, u) in points.rows().into_iter().enumerate() {
+        if Some(k) == exclude {
+            continue;
+        }
+        let d2: f64 = x.iter().zip(u.iter()).map(|(a, b)| (a - b).powi(2)).sum();
+        sum += (-gamma * d2).exp();
+        n += 1.0;
+    }
+    sum / n
+}
+
+fn naive_evidence(centroids: &Array2<f64>, x: ArrayView1<f64>) -> f64 {
+    let d: Vec<f64> = centroids
+        .rows()
+        .into_iter()
+        .map(|c| x.iter().zip(c.iter()).map(|(a, b)| (a - b).powi(2)).sum())
+        .collect();
+    let c = (0..d.len())
+        .min_by(|&a, &b| d[a].total_cmp(&d[b]))
+        .expect("non-empty");
+    (0..d.len())
+        .filter(|&k| k != c)
+        .map(|k| d[k] - d[c])
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn rel_close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1e-300)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn kde_networks_equal_eq1(
+        values in prop::collection::vec(-2.0f64..2.0, 60),
+        x in prop::collection::vec(-3.0f64..3.0, 3),
+        gamma in 0.1f64..2.0,
+        exclude in prop::option::of(0usize..20),
+    ) {
+        let points = matrix(20, 3, &values);
+        let kde = Kde::fit(KdeParams::new(gamma), points.view()).expect("fit");
+        let x = Array1::from(x);
+        let p = naive_inlier(&points, x.view(), gamma, exclude);
+        // outlier network: LME^{-γ} over squared distances
+        let o = kde.outlier(x.view(), exclude);
+        prop_assert!(rel_close(o, -p.ln() / gamma, 1e-12), "o {o} vs {}", -p.ln() / gamma);
+        // direct inlier network: Gaussians + mean pooling
+        prop_assert!(rel_close(kde.inlier_network(x.view(), exclude), p, 1e-12));
+        prop_assert!(rel_close(kde.inlier(x.view(), exclude), p, 1e-12));
+    }
+
+    #[test]
+    fn rff_network_equals_its_feature_map_formula(
+        values in prop::collection::vec(-2.0f64..2.0, 30),
+        x in prop::collection::vec(-2.0f64..2.0, 3),
+        seed in 0u64..1000,
+    ) {
+        let points = matrix(10, 3, &values);
+        let kde = Kde::fit(KdeParams::new(0.5), points.view()).expect("fit");
+        let opts = ExplainOptions { n_features: 64, seed, ..Default::default() };
+        let explainer = kde.explainer(Target::InlierRff, &opts).expect("explainer");
+        let draw: &RandomFeatureDraw = &explainer.draws()[0];
+        let x = Array1::from(x);
+        // Eq. (2)-(3): <Φ̂(x), (1/N) Σ Φ̂(u_k)> with Φ̂ = √2/H cos(ωx+b), times H
+        let phi = |v: ArrayView1<f64>| -> Vec<f64> {
+            (0..64).map(|j| 2f64.sqrt() * (draw.layer.omega.row(j).dot(&v) + draw.layer.phase[j]).cos()).collect()
+        };
+        let fx = phi(x.view());
+        let mut mean = vec![0.0; 64];
+        for u in points.rows() { for (m, v) in mean.iter_mut().zip(phi(u)) { *m += v / 10.0; } }
+        let formula: f64 = fx.iter().zip(&mean).map(|(a, b)| a * b).sum::<f64>() / 64.0;
+        prop_assert!((explainer.score(x.view(), None) - formula).abs() < 1e-12 * (1.0 + formula.abs()));
+        // leave-one-out update equals a refit without the row
+        let without = points.select(ndarray::Axis(0), &[0, 1, 2, 4, 5, 6, 7, 8, 9]);
+        let mut mean3 = vec![0.0; 64];
+        for u in without.rows() { for (m, v) in mean3.iter_mut().zip(phi(u)) { *m += v / 9.0; } }
+        let loo: f64 = fx.iter().zip(&mean3).map(|(a, b)| a * b).sum::<f64>() / 64.0;
+        prop_assert!((explainer.score(x.view(), Some(3)) - loo).abs() < 1e-12 * (1.0 + loo.abs()));
+    }
+
+    #[test]
+    fn cluster_network_equals_eq5(
+        values in prop::collection::vec(-3.0f64..3.0, 12),
+        x in prop::collection::vec(-3.0f64..3.0, 3),
+    ) {
+        let centroids = matrix(4, 3, &values);
+        let points = array![[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]];
+        let km = KMeans::from_centroids(centroids.clone(), points.view()).expect("import");
+        let x = Array1::from(x);
+        let c = km.predict(x.view());
+        let expected = naive_evidence(&centroids, x.view());
+        let net = km.cluster_network(x.view(), c);
+        prop_assert!((net - expected).abs() <= 1e-12 * (1.0 + expected.abs()), "{net} vs {expected}");
+        prop_assert!((km.cluster_evidence(x.view(), c) - expected).abs() <= 1e-12 * (1.0 + expected.abs()));
+    }
+
+    #[test]
+    fn every_target_conserves(
+        values in prop::collection::vec(-2.0f64..2.0, 48),
+        x in prop::collection::vec(-4.0f64..4.0, 4),
+        beta in prop::option::of(0.0f64..5.0),
+    ) {
+        let points = matrix(12, 4, &values);
+        let x = Array1::from(x);
+        for entry in REGISTRY {
+            let model = (entry.fit_default)(points.view()).expect("fit");
+            for &target in entry.targets {
+                let opts = ExplainOptions { beta, n_features: 200, trials: 3, ..Default::default() };
+                let explainer = model.explainer(target, &opts).expect("explainer");
+                for exclude in [None, Some(5)] {
+                    let e = explainer.explain(x.view(), exclude, 0);
+                    let score = explainer.score(x.view(), exclude);
+                    prop_assert!((e.score - score).abs() <= 1e-12 * (1.0 + score.abs()));
+                    prop_assert!(e.conservation_gap().abs() <= 1e-10 * (1.0 + e.score.abs()),
+                        "{} {target}: gap {}", entry.name, e.conservation_gap());
+                    prop_assert_eq!(e.relevance.len(), 4);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_training_point_and_axis_displacement_puts_all_outlier_relevance_on_that_axis() {
+    let points = array![[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]];
+    let kde = Kde::fit(KdeParams::new(1.0), points.view()).expect("fit");
+    let x = array![1.0, 5.0, 3.0];
+    let e = kde
+        .explainer(Target::Outlier, &ExplainOptions::default())
+        .expect("explainer")
+        .explain(x.view(), None, 0);
+    // o(x) = ‖x − u‖² = 9 for identical training points
+    assert!((e.score - 9.0).abs() < 1e-12);
+    assert_eq!(e.relevance[0], 0.0);
+    assert_eq!(e.relevance[2], 0.0);
+    assert!((e.relevance[1] + e.dissipated - 9.0).abs() < 1e-12);
+    assert!(e.dissipated < 1e-8);
+}
+
+#[test]
+fn two_centroids_bisector_has_zero_evidence_and_relevance_only_on_centroid_axis() {
+    let centroids = array![[-1.0, 0.0], [1.0, 0.0]];
+    let points = array![[-1.0, 0.5], [1.0, -0.5]];
+    let km = KMeans::from_centroids(centroids, points.view()).expect("import");
+    let explainer = km
+        .explainer(Target::Cluster, &ExplainOptions::default())
+        .expect("explainer");
+    // on the bisector x = 0: f_c = 0
+    let e = explainer.explain(array![0.0, 3.7].view(), None, 0);
+    assert!(e.score.abs() < 1e-15);
+    assert!(e.relevance.iter().all(|r| r.abs() < 1e-15));
+    // off the bisector: f_c = 4|x_1|, all of it on the first axis
+    let e = explainer.explain(array![0.75, -2.0].view(), None, 0);
+    assert_eq!(e.cluster, Some(1));
+    assert!((e.score - 3.0).abs() < 1e-12);
+    assert!((e.relevance[0] - 3.0).abs() < 1e-12);
+    assert_eq!(e.relevance[1], 0.0);
+}
+
+#[test]
+fn permuting_features_permutes_relevance() {
+    let points = array![
+        [0.0, 1.0, 2.0],
+        [1.0, 0.5, -1.0],
+        [2.0, -1.0, 0.0],
+        [0.3, 0.3, 0.3]
+    ];
+    let perm = [2usize, 0, 1];
+    let permuted = points.select(ndarray::Axis(1), &perm);
+    let x = array![1.5, -0.5, 2.5];
+    let xp = x.select(ndarray::Axis(0), &perm);
+    for entry in REGISTRY {
+        let a = (entry.fit_default)(points.view()).expect("fit");
+        let b = match &a {
+            FittedModel::Kde(k) => {
+                FittedModel::Kde(Kde::fit(KdeParams::new(k.gamma), permuted.view()).expect("fit"))
+            }
+            FittedModel::Kmeans(k) => FittedModel::Kmeans(
+                KMeans::from_centroids(
+                    k.centroids.select(ndarray::Axis(1), &perm),
+                    permuted.view(),
+                )
+                .expect("import"),
+            ),
+        };
+        for &target in entry.targets {
+            if target == Target::InlierRff {
+                continue; // ω is drawn per feature index; covered by the trial-mean test
+            }
+            let opts = ExplainOptions::default();
+            let ea = a
+                .explainer(target, &opts)
+                .expect("a")
+                .explain(x.view(), None, 0);
+            let eb = b
+                .explainer(target, &opts)
+                .expect("b")
+                .explain(xp.view(), None, 0);
+            for (j, &p) in perm.iter().enumerate() {
+                assert!(
+                    (eb.relevance[j] - ea.relevance[p]).abs() < 1e-12,
+                    "{} {target}",
+                    entry.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rff_score_converges_to_exact_inlierness_as_h_grows() {
+    let points = array![[0.0, 0.0], [0.5, 0.2], [-0.3, 0.8], [1.0, -0.5], [0.2, 0.1]];
+    let kde = Kde::fit(KdeParams::new(1.0), points.view()).expect("fit");
+    let x = array![0.2, 0.3];
+    let exact = kde.inlier(x.view(), None);
+    let error = |h: usize| {
+        let opts = ExplainOptions {
+            n_features: h,
+            trials: 20,
+            seed: 7,
+            ..Default::default()
+        };
+        let e = kde
+            .explainer(Target::InlierRff, &opts)
+            .expect("rff")
+            .explain(x.view(), None, 0);
+        assert_eq!(e.exact_score, Some(exact));
+        (e.score - exact).abs()
+    };
+    let coarse = error(50);
+    let fine = error(20_000);
+    // Monte-Carlo error shrinks like 1/sqrt(H·T): 20000 features over 20 trials is within 0.01
+    assert!(fine < 0.01, "fine error {fine}");
+    assert!(fine < coarse, "{fine} !< {coarse}");
+}
+
+#[test]
+fn rff_mean_explanation_is_stable_over_seeds() {
+    let points = array![
+        [0.0, 0.0, 0.0],
+        [0.5, 0.2, 0.1],
+        [-0.3, 0.8, 0.2],
+        [1.0, -0.5, 0.0]
+    ];
+    let kde = Kde::fit(KdeParams::new(0.5), points.view()).expect("fit");
+    let x = array![0.1, 0.2, 2.0];
+    let explain = |seed| {
+        let opts = ExplainOptions {
+            n_features: 2500,
+            trials: 30,
+            seed,
+            ..Default::default()
+        };
+        kde.explainer(Target::InlierRff, &opts)
+            .expect("rff")
+            .explain(x.view(), None, 0)
+    };
+    let a = explain(1);
+    let b = explain(2);
+    let scale = a.relevance.iter().map(|r| r.abs()).fold(0.0, f64::max);
+    for i in 0..3 {
+        assert!(
+            (a.relevance[i] - b.relevance[i]).abs() < 0.1 * scale,
+            "feature {i}: {:?} vs {:?}",
+            a.relevance,
+            b.relevance
+        );
+        // the standard error of the mean is reported and small
+        let std = a.relevance_std.as_ref().expect("std")[i];
+        assert!(std.is_finite() && std / (30f64).sqrt() < 0.1 * scale);
+    }
+    // same seed → same numbers
+    assert_eq!(explain(1), a);
+}
+
+fn three_blobs() -> (Array2<f64>, Vec<usize>) {
+    let centers = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]];
+    let offsets = [
+        [0.1, 0.0],
+        [-0.1, 0.0],
+        [0.0, 0.1],
+        [0.0, -0.1],
+        [0.05, 0.05],
+    ];
+    let mut data = Vec::new();
+    let mut truth = Vec::new();
+    for (c, center) in centers.iter().enumerate() {
+        for o in &offsets {
+            data.extend_from_slice(&[center[0] + o[0], center[1] + o[1]]);
+            truth.push(c);
+        }
+    }
+    (Array2::from_shape_vec((15, 2), data).expect("shape"), truth)
+}
+
+#[test]
+fn kmeans_finds_known_optimum_and_is_deterministic() {
+    let (points, truth) = three_blobs();
+    let params = KMeansParams::new(3).seed(42);
+    let a = KMeans::fit(params, points.view()).expect("fit");
+    let labels = a.labels();
+    for i in 0..15 {
+        for j in 0..15 {
+            assert_eq!(labels[i] == labels[j], truth[i] == truth[j]);
+        }
+    }
+    // optimum inertia: each blob's offsets around its mean
+    let expected = 3.0 * {
+        let offsets: [[f64; 2]; 5] = [
+            [0.1, 0.0],
+            [-0.1, 0.0],
+            [0.0, 0.1],
+            [0.0, -0.1],
+            [0.05, 0.05],
+        ];
+        let mean: [f64; 2] = [0.01, 0.01];
+        offsets
+            .iter()
+            .map(|o| (o[0] - mean[0]).powi(2) + (o[1] - mean[1]).powi(2))
+            .sum::<f64>()
+    };
+    assert!(
+        (a.inertia - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        a.inertia
+    );
+    let b = KMeans::fit(params, points.view()).expect("fit again");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn kept_run_has_minimum_inertia_over_restarts() {
+    let values: Vec<f64> = (0..200)
+        .map(|i| ((i * 37 % 101) as f64 / 10.0).sin() * 3.0 + (i % 7) as f64)
+        .collect();
+    let points = Array2::from_shape_vec((100, 2), values).expect("shape");
+    let params = KMeansParams::new(5).n_init(8).seed(3);
+    let kept = KMeans::fit(params, points.view()).expect("fit");
+    let all = KMeans::fit_all_restarts(params, points.view()).expect("all");
+    let min = all.iter().map(|m| m.inertia).fold(f64::INFINITY, f64::min);
+    assert_eq!(kept.inertia, min);
+}
+
+#[test]
+fn explain_rows_is_identical_for_one_and_two_threads() {
+    let (points, _) = three_blobs();
+    let kde = FittedModel::Kde(Kde::fit(KdeParams::new(0.2), points.view()).expect("fit"));
+    let opts = ExplainOptions {
+        n_features: 300,
+        trials: 4,
+        ..Default::default()
+    };
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            kde.explain_rows(Queries::LeaveOneOut, None, Target::InlierRff, &opts, &|| {})
+                .expect("explain")
+        })
+    };
+    assert_eq!(run(1), run(2));
+}
