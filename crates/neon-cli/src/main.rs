@@ -1,1 +1,27 @@
-fn main() {}
+//! `neon`: explain the predictions of unsupervised models (KDE, k-means) from the command line.
+//! The binary only parses, validates and calls the `neon` libraries; results go to stdout,
+//! messages to stderr, and any error exits non-zero.
+
+mod cli;
+mod commands;
+mod output;
+mod progress;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    if let Some(threads) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+        {
+            eprintln!("error: --threads: {e}");
+            std::process::exit(2);
+        }
+    }
+    if let Err(error) = commands::run(cli) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,41 @@
+//! One function per subcommand: parse → validate → call the library → print/write.
+
+pub mod bench;
+mod demo;
+pub mod evaluate;
+mod explain;
+mod fit;
+
+use crate::cli::{Cli, Command};
+use std::path::Path;
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let show_progress = !cli.quiet;
+    match cli.command {
+        Command::Fit(fit) => fit::run(fit),
+        Command::Score(args) => explain::score(args),
+        Command::Explain(args) => explain::explain(args, show_progress),
+        Command::Demo(demo) => demo::run(demo, show_progress),
+        Command::Evaluate(args) => evaluate::run(args, show_progress),
+        Command::Bench(args) => bench::run(args, show_progress),
+    }
+}
+
+/// Print `text` to stdout, or write it atomically to `path`.
+pub fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            neon::io::write_atomic(path, text.as_bytes())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
