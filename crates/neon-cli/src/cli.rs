@@ -77,7 +77,7 @@ pub enum FitCommand {
         #[command(flatten)]
         data: DataArgs,
         /// Kernel parameter γ > 0 of exp(−γ‖x − u‖²).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         gamma: f64,
         /// Output model file (JSON).
         #[arg(short = 'o', long = "output")]
@@ -165,7 +165,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub target: String,
     /// Stiffness β of the soft argmin (default: γ for outlier; 1/mean f_c for cluster).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
     /// Stabiliser ε of the outlier rule (squared model units).
     #[arg(long, default_value_t = neon::models::kde::DEFAULT_EPSILON)]

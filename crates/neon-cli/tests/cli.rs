@@ -1,0 +1,390 @@
+//! End-to-end tests of the `neon` binary: the CLI contract, error messages and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn neon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neon"))
+        .args(args)
+        .output()
+        .expect("run neon")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn wholesale() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wholesale_customers.csv")
+}
+
+const SPENDING: &str = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
+
+/// Every bad input: the message names what is wrong, the exit code is non-zero and no model
+/// file is written.
+#[test]
+fn bad_inputs_fail_with_specific_message_and_no_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "nonnumeric.csv",
+            "a,b\n1,2\n3,x\n",
+            "",
+            "column b, row 3: 'x' is not a number",
+        ),
+        (
+            "nan.csv",
+            "a,b\n1,2\n3,nan\n",
+            "",
+            "column b, row 3: value nan is not finite",
+        ),
+        (
+            "zero.csv",
+            "a,b\n1,2\n0,2\n",
+            "log",
+            "column a, row 3: value 0 cannot be log-transformed",
+        ),
+        (
+            "const.csv",
+            "a,b\n1,2\n3,2\n",
+            "standardize",
+            "column b: zero variance",
+        ),
+        (
+            "ragged.csv",
+            "a,b\n1,2\n3\n",
+            "",
+            "row 3: expected 2 fields, found 1",
+        ),
+        ("empty.csv", "", "", "the file is empty"),
+        ("dup.csv", "a,a\n1,2\n", "", "duplicate column name 'a'"),
+    ];
+    for (name, text, transform, expected) in cases {
+        let data = write(dir.path(), name, text);
+        let model = dir.path().join(format!("{name}.model.json"));
+        let out = neon(&[
+            "fit",
+            "kde",
+            "--data",
+            data.to_str().expect("utf8"),
+            "--transform",
+            transform,
+            "--gamma",
+            "1",
+            "-o",
+            model.to_str().expect("utf8"),
+        ]);
+        assert!(!out.status.success(), "{name} should fail");
+        assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(name),
+            "{name}: message names the file: {}",
+            stderr(&out)
+        );
+        assert!(!model.exists(), "{name}: no output file");
+        assert!(stdout(&out).is_empty());
+    }
+    let data = write(dir.path(), "ok.csv", "a,b\n1,2\n3,4\n");
+    let model = dir.path().join("m.json");
+    let out = neon(&[
+        "fit",
+        "kde",
+        "--data",
+        data.to_str().expect("utf8"),
+        "--columns",
+        "a,zz",
+        "--gamma",
+        "1",
+        "-o",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("unknown column 'zz'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!model.exists());
+    let out = neon(&[
+        "fit",
+        "kde",
+        "--data",
+        data.to_str().expect("utf8"),
+        "--gamma=-1",
+        "-o",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("parameter --gamma"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!model.exists());
+}
+
+#[test]
+fn fit_explain_round_trip_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("kde.json");
+    let out = neon(&[
+        "fit",
+        "kde",
+        "--data",
+        wholesale().to_str().expect("utf8"),
+        "--columns",
+        SPENDING,
+        "--transform",
+        "log,standardize",
+        "--gamma",
+        "1",
+        "-o",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = model.to_str().expect("utf8");
+    let out = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--target",
+        "outlier",
+        "--leave-one-out",
+        "--rows",
+        "337,338",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(doc["target"], "outlier");
+    assert_eq!(doc["features"][3], "Frozen");
+    let e = &doc["explanations"][1];
+    assert_eq!(e["row"], 338);
+    let score = e["score"].as_f64().expect("score");
+    let sum = e["relevance_sum"].as_f64().expect("sum");
+    let dissipated = e["dissipated"].as_f64().expect("dissipated");
+    assert!((score - sum - dissipated).abs() < 1e-10);
+    let out = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--target",
+        "inlier-rff",
+        "--leave-one-out",
+        "--rows",
+        "337",
+        "--trials",
+        "5",
+        "--n-features",
+        "500",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let header = text.lines().next().expect("header");
+    assert!(header.starts_with("row,score,relevance_Fresh"));
+    assert!(header.contains("std_Frozen") && header.contains("exact_score"));
+    assert_eq!(text.lines().count(), 2);
+    let out = neon(&[
+        "score",
+        "--model",
+        m,
+        "--leave-one-out",
+        "--rows",
+        "0,1",
+        "--format",
+        "table",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).lines().count(), 3);
+}
+
+#[test]
+fn new_data_is_transformed_with_the_stored_transform_and_bad_rows_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("km.json");
+    let out = neon(&[
+        "fit",
+        "kmeans",
+        "--data",
+        wholesale().to_str().expect("utf8"),
+        "--columns",
+        SPENDING,
+        "--transform",
+        "log,standardize",
+        "--n-clusters",
+        "6",
+        "--seed",
+        "1",
+        "-o",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = model.to_str().expect("utf8");
+    let new = write(
+        dir.path(),
+        "new.csv",
+        "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n3,333,7021,15601,15,550\n",
+    );
+    let out = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--data",
+        new.to_str().expect("utf8"),
+        "--target",
+        "cluster",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert!(doc["explanations"][0]["cluster"].is_u64());
+    // the same point as training row 338 gets the same explanation
+    let loo = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--leave-one-out",
+        "--rows",
+        "338",
+        "--target",
+        "cluster",
+        "--format",
+        "json",
+    ]);
+    let loo: serde_json::Value = serde_json::from_str(&stdout(&loo)).expect("json");
+    let a = doc["explanations"][0]["relevance"]
+        .as_array()
+        .expect("array")
+        .clone();
+    let b = loo["explanations"][0]["relevance"]
+        .as_array()
+        .expect("array")
+        .clone();
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x.as_f64().expect("f") - y.as_f64().expect("f")).abs() < 1e-9);
+    }
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n3,333,7021,15601,15,550\n0,1,1,1,1,1\n",
+    );
+    let out = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--data",
+        bad.to_str().expect("utf8"),
+        "--target",
+        "cluster",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("column Fresh, row 3: value 0 cannot be log-transformed"),
+        "{}",
+        stderr(&out)
+    );
+    // wrong target for the model
+    let out = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("does not support target 'outlier'"));
+    // out-of-range row
+    let out = neon(&["score", "--model", m, "--leave-one-out", "--rows", "440"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("row 440 is out of range"));
+}
+
+#[test]
+fn model_file_of_unknown_version_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = write(
+        dir.path(),
+        "future.json",
+        r#"{"format":"neon-model","version":99,"feature_names":[],"transform":{"steps":[]},"model":{}}"#,
+    );
+    let out = neon(&[
+        "score",
+        "--model",
+        model.to_str().expect("utf8"),
+        "--leave-one-out",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("model format version 99 is not supported"),
+        "{}",
+        stderr(&out)
+    );
+    let broken = write(
+        dir.path(),
+        "broken.json",
+        r#"{"format":"neon-model","version":1,"feature_names":["a"],"transform":{"steps":[]},"model":{"kind":"kde","gamma":1.0,"points":{"v":1,"dim":[2,2],"data":[0,0,1,1]}}}"#,
+    );
+    let out = neon(&[
+        "score",
+        "--model",
+        broken.to_str().expect("utf8"),
+        "--leave-one-out",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("invalid model file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn centroids_import_and_help_has_examples() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = write(dir.path(), "d.csv", "a,b\n0,0\n0,1\n10,10\n10,11\n");
+    let centroids = write(dir.path(), "c.csv", "a,b\n0,0.5\n10,10.5\n");
+    let model = dir.path().join("km.json");
+    let out = neon(&[
+        "fit",
+        "kmeans",
+        "--data",
+        data.to_str().expect("utf8"),
+        "--centroids",
+        centroids.to_str().expect("utf8"),
+        "-o",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = neon(&[
+        "explain",
+        "--model",
+        model.to_str().expect("utf8"),
+        "--leave-one-out",
+        "--target",
+        "cluster",
+        "--rows",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    // f_c = ‖x−μ_1‖² − ‖x−μ_0‖² = (100 + 110.25) − 0.25 = 210
+    assert!((doc["explanations"][0]["score"].as_f64().expect("f") - 210.0).abs() < 1e-9);
+    let help = neon(&["--help"]);
+    assert!(stdout(&help).contains("Examples:"));
+}
