@@ -1,1 +1,20 @@
-//! placeholder
+//! # neon-cnn
+//!
+//! Deep features for NEON (chapter §5.2 and Appendix A): a VGG-16 feature extractor as an explicit
+//! list of layers, weight loading (PyTorch `.pth`, safetensors, Keras HDF5), LRP rules for
+//! convolutions and max-pooling with presets, and the bridge that attributes a KDE or k-means
+//! model fitted on Block-5 activations back to those activations and then to the pixels.
+//!
+//! ```
+//! use neon_cnn::network::{Network, VggConfig};
+//! let net = Network::random(&VggConfig { in_channels: 3, blocks: vec![vec![4], vec![4]] }, 0, true);
+//! let image = ndarray::Array3::<f32>::from_elem((8, 8, 3), 0.5);
+//! let record = net.forward(&image, net.layer_index("pool2").unwrap()).unwrap();
+//! assert_eq!(record.output.dim(), (2, 2, 4));
+//! ```
+
+pub mod error;
+pub mod network;
+pub mod ops;
+
+pub use error::{CnnError, Result};

@@ -1,0 +1,271 @@
+//! Tensor operations on `(height, width, channels)` `f32` arrays: 3×3 convolution (stride 1, zero
+//! padding 1) as im2col + matrix multiply, its transpose, and 2×2 max-pooling.
+//!
+//! Layout: every activation is an [`Array3<f32>`] in HWC order (the channel index is contiguous),
+//! so that one output row band of a convolution is one contiguous block of memory and the bands
+//! can be computed in parallel without copies. Kernels are stored HWIO (Keras' layout), flattened
+//! to a `(9·C_in) × C_out` matrix whose row index is `(ky·3 + kx)·C_in + c_in`.
+
+use ndarray::{Array3, ArrayView3};
+use rayon::prelude::*;
+
+/// Target size (in `f32` elements) of one im2col band; 2²¹ floats = 8 MiB keeps a band in L3.
+const BAND_ELEMS: usize = 1 << 21;
+
+/// A 3×3 convolution kernel flattened to the `(9·C_in) × C_out` matrix of the im2col product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kernel {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Row-major `(9·c_in) × c_out` data, row index `(ky·3 + kx)·c_in + ci` (HWIO flattened).
+    pub data: Vec<f32>,
+}
+
+impl Kernel {
+    /// Kernel from HWIO data `(3, 3, c_in, c_out)` flattened row-major.
+    pub fn from_hwio(c_in: usize, c_out: usize, data: Vec<f32>) -> Self {
+        debug_assert_eq!(data.len(), 9 * c_in * c_out);
+        Kernel { c_in, c_out, data }
+    }
+
+    /// The same kernel with every weight replaced by `f(w)` (the parameter modifiers of LRP rules).
+    pub fn map(&self, f: impl Fn(f32) -> f32 + Sync) -> Kernel {
+        Kernel { c_in: self.c_in, c_out: self.c_out, data: self.data.par_iter().map(|&w| f(w)).collect() }
+    }
+
+    /// Weight `w[ky, kx, ci, co]`.
+    pub fn at(&self, ky: usize, kx: usize, ci: usize, co: usize) -> f32 {
+        self.data[((ky * 3 + kx) * self.c_in + ci) * self.c_out + co]
+    }
+
+    /// The kernel of the transposed convolution: `w'[ky, kx, co, ci] = w[2-ky, 2-kx, ci, co]`.
+    /// Convolving output-shaped "gradients" with it gives `Σ_j w_ij s_j` at every input position,
+    /// the backward step shared by every LRP rule.
+    pub fn transposed(&self) -> Kernel {
+        let (ci_n, co_n) = (self.c_in, self.c_out);
+        let mut data = vec![0f32; self.data.len()];
+        data.par_chunks_mut(co_n * ci_n).enumerate().for_each(|(kk, dst)| {
+            let (ky, kx) = (kk / 3, kk % 3);
+            let src_k = (2 - ky) * 3 + (2 - kx);
+            for co in 0..co_n {
+                for ci in 0..ci_n {
+                    dst[co * ci_n + ci] = self.data[(src_k * ci_n + ci) * co_n + co];
+                }
+            }
+        });
+        Kernel { c_in: co_n, c_out: ci_n, data }
+    }
+}
+
+/// `c (m×n) = a (m×k) · b (k×n)`, all row-major and contiguous, computed by the `gemm` crate.
+#[allow(unsafe_code)]
+pub(crate) fn matmul(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], parallel: bool) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul: slice shorter than its shape");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c[..m * n].fill(0.0);
+        return;
+    }
+    let par = if parallel { gemm::Parallelism::Rayon(rayon::current_num_threads()) } else { gemm::Parallelism::None };
+    // SAFETY: the assert above guarantees that `a` holds m·k, `b` holds k·n and `c` holds m·n
+    // elements; with unit column stride and row strides k, n, n every index gemm touches is in
+    // bounds. `c` is borrowed mutably and does not alias `a` or `b` (distinct borrows).
+    // `read_dst = false`, so the destination is overwritten with `1.0 · a·b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            1,
+            k as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            0.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+/// Write the im2col patches of output rows `y0..y1` (zero padding 1) into `out`,
+/// one row of `9·C` values per output pixel.
+fn im2col_band(x: &ArrayView3<f32>, y0: usize, y1: usize, out: &mut [f32]) {
+    let (h, w, c) = x.dim();
+    let k = 9 * c;
+    let xs = x.as_slice().unwrap_or(&[]);
+    for y in y0..y1 {
+        for xx in 0..w {
+            let patch = &mut out[((y - y0) * w + xx) * k..((y - y0) * w + xx + 1) * k];
+            for ky in 0..3 {
+                let iy = y as isize + ky as isize - 1;
+                for kx in 0..3 {
+                    let ix = xx as isize + kx as isize - 1;
+                    let dst = &mut patch[(ky * 3 + kx) * c..(ky * 3 + kx + 1) * c];
+                    if iy < 0 || iy >= h as isize || ix < 0 || ix >= w as isize {
+                        dst.fill(0.0);
+                    } else {
+                        let off = (iy as usize * w + ix as usize) * c;
+                        dst.copy_from_slice(&xs[off..off + c]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Element-wise post-processing of a convolution output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Post<'a> {
+    /// Nothing.
+    None,
+    /// Add a per-channel bias.
+    Bias(&'a [f32]),
+}
+
+/// 3×3 convolution, stride 1, zero padding 1: `out[y, x, co] = Σ w[ky, kx, ci, co] · x[y+ky-1, x+kx-1, ci] (+ b[co])`.
+///
+/// Large layers are split into row bands processed in parallel (one single-threaded matrix
+/// product per band); small layers use one multi-threaded product.
+pub fn conv3x3(x: &ArrayView3<f32>, kernel: &Kernel, post: Post<'_>) -> Array3<f32> {
+    let (h, w, c) = x.dim();
+    assert_eq!(c, kernel.c_in, "conv3x3: input channels do not match the kernel");
+    let xs_owned;
+    let x = if x.is_standard_layout() {
+        x.view()
+    } else {
+        xs_owned = x.as_standard_layout().to_owned();
+        xs_owned.view()
+    };
+    let k = 9 * c;
+    let co = kernel.c_out;
+    let rows_per_band = (BAND_ELEMS / (k * w).max(1)).clamp(1, h.max(1));
+    let n_bands = h.div_ceil(rows_per_band);
+    let threads = rayon::current_num_threads();
+    let mut out = vec![0f32; h * w * co];
+    let band = |(b, dst): (usize, &mut [f32]), parallel: bool| {
+        let y0 = b * rows_per_band;
+        let y1 = (y0 + rows_per_band).min(h);
+        let n = (y1 - y0) * w;
+        let mut patches = vec![0f32; n * k];
+        im2col_band(&x, y0, y1, &mut patches);
+        matmul(n, co, k, &patches, &kernel.data, dst, parallel);
+        if let Post::Bias(bias) = post {
+            for px in dst.chunks_mut(co) {
+                for (v, b) in px.iter_mut().zip(bias) {
+                    *v += b;
+                }
+            }
+        }
+    };
+    if n_bands >= 2 * threads {
+        out.par_chunks_mut(rows_per_band * w * co).enumerate().for_each(|bd| band(bd, false));
+    } else {
+        out.chunks_mut(rows_per_band * w * co).enumerate().for_each(|bd| band(bd, true));
+    }
+    Array3::from_shape_vec((h, w, co), out).unwrap_or_else(|_| Array3::zeros((h, w, co)))
+}
+
+/// 2×2 max-pooling with stride 2 (floor: a trailing odd row/column is dropped, as in PyTorch and Keras).
+pub fn maxpool2x2(x: &ArrayView3<f32>) -> Array3<f32> {
+    let (h, w, c) = x.dim();
+    let (ho, wo) = (h / 2, w / 2);
+    let mut out = Array3::<f32>::zeros((ho, wo, c));
+    out.axis_iter_mut(ndarray::Axis(0)).into_par_iter().enumerate().for_each(|(y, mut row)| {
+        for xx in 0..wo {
+            for ch in 0..c {
+                let a = x[[2 * y, 2 * xx, ch]];
+                let b = x[[2 * y, 2 * xx + 1, ch]];
+                let d = x[[2 * y + 1, 2 * xx, ch]];
+                let e = x[[2 * y + 1, 2 * xx + 1, ch]];
+                row[[xx, ch]] = a.max(b).max(d).max(e);
+            }
+        }
+    });
+    out
+}
+
+/// In-place ReLU.
+pub fn relu_inplace(x: &mut Array3<f32>) {
+    x.par_mapv_inplace(|v| v.max(0.0));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn naive_conv(x: &Array3<f32>, k: &Kernel, bias: &[f32]) -> Array3<f32> {
+        let (h, w, _) = x.dim();
+        let mut out = Array3::zeros((h, w, k.c_out));
+        for y in 0..h {
+            for xx in 0..w {
+                for co in 0..k.c_out {
+                    let mut s = bias[co] as f64;
+                    for ky in 0..3 {
+                        for kx in 0..3 {
+                            let (iy, ix) = (y as isize + ky as isize - 1, xx as isize + kx as isize - 1);
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            for ci in 0..k.c_in {
+                                s += (k.at(ky, kx, ci, co) * x[[iy as usize, ix as usize, ci]]) as f64;
+                            }
+                        }
+                    }
+                    out[[y, xx, co]] = s as f32;
+                }
+            }
+        }
+        out
+    }
+
+    fn random(h: usize, w: usize, ci: usize, co: usize, seed: u64) -> (Array3<f32>, Kernel, Vec<f32>) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let x = Array3::from_shape_fn((h, w, ci), |_| rng.gen_range(-1.0..1.0));
+        let k = Kernel::from_hwio(ci, co, (0..9 * ci * co).map(|_| rng.gen_range(-1.0..1.0)).collect());
+        let b = (0..co).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        (x, k, b)
+    }
+
+    #[test]
+    fn conv_matches_naive_loops() {
+        for (h, w, ci, co) in [(5, 7, 3, 4), (1, 1, 2, 2), (33, 17, 5, 6), (600, 40, 2, 3)] {
+            let (x, k, b) = random(h, w, ci, co, 7);
+            let fast = conv3x3(&x.view(), &k, Post::Bias(&b));
+            let slow = naive_conv(&x, &k, &b);
+            let err = (&fast - &slow).mapv(f32::abs).fold(0f32, |a, &v| a.max(v));
+            assert!(err < 1e-4, "{h}x{w}: {err}");
+        }
+    }
+
+    #[test]
+    fn transposed_kernel_is_the_adjoint() {
+        // <conv(x), s> == <x, conv_T(s)>
+        let (x, k, _) = random(6, 5, 3, 4, 3);
+        let (s, _, _) = random(6, 5, 4, 1, 4);
+        let lhs = (&conv3x3(&x.view(), &k, Post::None) * &s).sum();
+        let rhs = (&x * &conv3x3(&s.view(), &k.transposed(), Post::None)).sum();
+        assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+    }
+
+    #[test]
+    fn maxpool_floors_odd_sides() {
+        let x = Array3::from_shape_fn((5, 4, 1), |(y, x, _)| (y * 4 + x) as f32);
+        let p = maxpool2x2(&x.view());
+        assert_eq!(p.dim(), (2, 2, 1));
+        assert_eq!(p[[1, 1, 0]], 15.0);
+    }
+}
