@@ -15,6 +15,7 @@
 
 pub mod error;
 pub mod network;
+pub mod lrp;
 pub mod ops;
 
 pub use error::{CnnError, Result};

@@ -1,0 +1,363 @@
+//! Layer-wise relevance propagation through the convolutional feature extractor (chapter §2.1,
+//! and the "standard LRP rules" used after the Appendix A bridge in §5.2).
+//!
+//! * [`Rule`] says what one convolution does with the relevance arriving at its output
+//!   (LRP-0, ε, γ, z⁺, z^B, flat, w²); [`PoolRule`] what a max-pooling does.
+//! * [`presets`] assign rules to layers by position and are registered by name
+//!   (`epsilon-gamma-box`, `epsilon-plus-flat`, …), with explicit per-layer overrides.
+//! * [`LrpContext`] is prepared once per image and preset (it caches the rule denominators and
+//!   modified kernels); [`LrpContext::propagate`] then turns relevance at the cut layer into
+//!   relevance on the input, reporting conservation layer by layer. Several heatmaps of one image
+//!   (e.g. one per cluster) reuse one forward pass and one preparation.
+
+mod conv;
+pub mod presets;
+
+use ndarray::{Array3, Zip};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{CnnError, Result};
+use crate::network::{ForwardRecord, Layer, Network};
+pub use conv::PreparedConv;
+pub use presets::{Preset, PRESETS};
+
+/// Default stabiliser ε of every rule (as in Zennit).
+pub const DEFAULT_EPSILON: f32 = 1e-6;
+/// Default γ of the γ-rule (as in Zennit).
+pub const DEFAULT_GAMMA: f32 = 0.25;
+
+/// An LRP rule for a convolution layer. With `z_j = Σ_i a_i w_ij + b_j` the forward
+/// pre-activation, each rule redistributes `R_j` as `R_i = Σ_j (contribution_ij / denominator_j) R_j`.
+/// Denominators `d` are stabilised as `d + ε·(sign(d) + [d = 0])` (Zennit's convention).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "kebab-case")]
+pub enum Rule {
+    /// LRP-0: contributions `a_i w_ij`, denominator `z_j`; `0/0` is taken as 0.
+    Zero,
+    /// LRP-ε: as LRP-0 with the denominator stabilised by `epsilon`.
+    Epsilon {
+        /// Stabiliser.
+        epsilon: f32,
+    },
+    /// LRP-γ (generalised to signed inputs as in Zennit 0.5): outputs with `z_j > 0` use
+    /// `a⁺(w + γw⁺) + a⁻(w + γw⁻)`, bias `b + γb⁺`; outputs with `z_j < 0` use
+    /// `a⁺(w + γw⁻) + a⁻(w + γw⁺)`, bias `b + γb⁻`.
+    Gamma {
+        /// Weight of the added positive (resp. negative) part.
+        gamma: f32,
+        /// Stabiliser.
+        epsilon: f32,
+    },
+    /// LRP-z⁺ (α1β0): contributions `a⁺w⁺ + a⁻w⁻`, bias `b⁺` in the denominator.
+    ZPlus {
+        /// Stabiliser.
+        epsilon: f32,
+    },
+    /// z^B (box) rule for the first layer: contributions `x_i w_ij − l_i w⁺_ij − h_i w⁻_ij` with
+    /// per-channel input bounds `l ≤ x ≤ h` (from the preprocessing); biases cancel.
+    ZBox {
+        /// Lower bound per input channel.
+        low: Vec<f32>,
+        /// Upper bound per input channel.
+        high: Vec<f32>,
+        /// Stabiliser.
+        epsilon: f32,
+    },
+    /// Flat: every connected input gets an equal share (weights and inputs set to one, no bias).
+    Flat {
+        /// Stabiliser.
+        epsilon: f32,
+    },
+    /// w²: contributions `w_ij²` (inputs set to one), denominator `Σ_i w_ij² + b_j²`.
+    WSquare {
+        /// Stabiliser.
+        epsilon: f32,
+    },
+}
+
+impl Rule {
+    /// The rule's short name (`zero`, `epsilon`, `gamma`, `zplus`, `zbox`, `flat`, `wsquare`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Rule::Zero => "zero",
+            Rule::Epsilon { .. } => "epsilon",
+            Rule::Gamma { .. } => "gamma",
+            Rule::ZPlus { .. } => "zplus",
+            Rule::ZBox { .. } => "zbox",
+            Rule::Flat { .. } => "flat",
+            Rule::WSquare { .. } => "wsquare",
+        }
+    }
+
+    /// Parse a rule for a per-layer override: `zero`, `epsilon[=E]`, `gamma[=G]`, `zplus`,
+    /// `zbox` (bounds from `bounds`), `flat`, `wsquare`.
+    pub fn parse(spec: &str, bounds: &InputBounds) -> Result<Rule> {
+        let (name, value) = match spec.split_once('=') {
+            Some((n, v)) => {
+                let v: f32 = v.trim().parse().map_err(|_| CnnError::param("rule", format!("`{spec}`: `{v}` is not a number")))?;
+                if !v.is_finite() || v < 0.0 {
+                    return Err(CnnError::param("rule", format!("`{spec}`: the value must be finite and >= 0")));
+                }
+                (n.trim(), Some(v))
+            }
+            None => (spec.trim(), None),
+        };
+        let eps = DEFAULT_EPSILON;
+        Ok(match name {
+            "zero" | "lrp-0" | "lrp0" => Rule::Zero,
+            "epsilon" | "eps" => Rule::Epsilon { epsilon: value.unwrap_or(eps) },
+            "gamma" => Rule::Gamma { gamma: value.unwrap_or(DEFAULT_GAMMA), epsilon: eps },
+            "zplus" | "z-plus" | "alpha1beta0" => Rule::ZPlus { epsilon: eps },
+            "zbox" | "z-box" | "box" => Rule::ZBox { low: bounds.low.clone(), high: bounds.high.clone(), epsilon: eps },
+            "flat" => Rule::Flat { epsilon: eps },
+            "wsquare" | "w2" | "w-square" => Rule::WSquare { epsilon: eps },
+            _ => {
+                return Err(CnnError::UnknownName {
+                    kind: "rule",
+                    name: spec.to_string(),
+                    known: ["zero", "epsilon[=E]", "gamma[=G]", "zplus", "zbox", "flat", "wsquare"].map(String::from).to_vec(),
+                })
+            }
+        })
+    }
+}
+
+/// How a 2×2 max-pooling redistributes relevance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolRule {
+    /// All relevance to the maximum; tied maxima share it evenly (Zennit's default is the gradient).
+    #[default]
+    WinnerTakeAll,
+    /// In proportion to the (non-negative) inputs of the window; evenly if they sum to zero.
+    Proportional,
+}
+
+impl PoolRule {
+    /// Parse `winner-take-all` / `wta` or `proportional`.
+    pub fn parse(name: &str) -> Result<PoolRule> {
+        match name {
+            "winner-take-all" | "wta" | "max" => Ok(PoolRule::WinnerTakeAll),
+            "proportional" | "prop" => Ok(PoolRule::Proportional),
+            _ => Err(CnnError::UnknownName { kind: "pool rule", name: name.into(), known: vec!["winner-take-all".into(), "proportional".into()] }),
+        }
+    }
+}
+
+/// Per-channel bounds of the preprocessed input (for the z^B rule).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputBounds {
+    /// Lowest value per channel.
+    pub low: Vec<f32>,
+    /// Highest value per channel.
+    pub high: Vec<f32>,
+}
+
+/// The rule of one layer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LayerRule {
+    /// A convolution's rule.
+    Conv(Rule),
+    /// A pooling's rule.
+    Pool(PoolRule),
+}
+
+impl LayerRule {
+    /// Short name for reports.
+    pub fn name(&self) -> String {
+        match self {
+            LayerRule::Conv(r) => r.name().to_string(),
+            LayerRule::Pool(PoolRule::WinnerTakeAll) => "winner-take-all".into(),
+            LayerRule::Pool(PoolRule::Proportional) => "proportional".into(),
+        }
+    }
+}
+
+/// Relevance bookkeeping of one layer: what arrived at its output, what left through its input,
+/// and what the rule absorbed (biases, stabilisers, masked outputs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerConservation {
+    /// Layer name.
+    pub layer: String,
+    /// Rule used.
+    pub rule: String,
+    /// Σ relevance at the layer's output.
+    pub relevance_out: f64,
+    /// Σ relevance at the layer's input.
+    pub relevance_in: f64,
+    /// `relevance_out − relevance_in`.
+    pub absorbed: f64,
+}
+
+/// Result of one backward pass.
+#[derive(Debug, Clone)]
+pub struct LrpResult {
+    /// Relevance of every input value, HWC like the input.
+    pub input_relevance: Array3<f32>,
+    /// Conservation per layer, from the cut layer down to the first.
+    pub layers: Vec<LayerConservation>,
+}
+
+impl LrpResult {
+    /// Pixel heatmap: relevance summed over the input channels, `(height, width)`.
+    pub fn heatmap(&self) -> ndarray::Array2<f32> {
+        self.input_relevance.sum_axis(ndarray::Axis(2))
+    }
+}
+
+enum Prepared {
+    Conv(PreparedConv),
+    Pool(PoolRule),
+}
+
+/// Everything one image needs for any number of backward passes with one rule assignment.
+pub struct LrpContext<'a> {
+    net: &'a Network,
+    record: &'a ForwardRecord,
+    rules: Vec<LayerRule>,
+    prepared: Vec<Prepared>,
+}
+
+impl<'a> LrpContext<'a> {
+    /// Prepare the backward passes for `record` (produced by `net.forward`) with one rule per
+    /// recorded layer (see [`presets::assign`]).
+    pub fn new(net: &'a Network, record: &'a ForwardRecord, rules: Vec<LayerRule>) -> Result<Self> {
+        let n = record.n_layers();
+        if rules.len() != n {
+            return Err(CnnError::param("rules", format!("{} rules for {} recorded layers", rules.len(), n)));
+        }
+        let prepared = net.layers[..n]
+            .iter()
+            .zip(&rules)
+            .enumerate()
+            .map(|(l, (layer, rule))| match (layer, rule) {
+                (Layer::Conv(conv), LayerRule::Conv(rule)) => {
+                    let z = record.pre_activations[l].as_ref().ok_or_else(|| CnnError::param("record", "missing pre-activation"))?;
+                    Ok(Prepared::Conv(PreparedConv::new(conv, &record.inputs[l], z, rule)?))
+                }
+                (Layer::MaxPool { .. }, LayerRule::Pool(p)) => Ok(Prepared::Pool(*p)),
+                (layer, rule) => Err(CnnError::param("rules", format!("rule {} cannot be used on layer {}", rule.name(), layer.name()))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(LrpContext { net, record, rules, prepared })
+    }
+
+    /// The rules in use, one per layer.
+    pub fn rules(&self) -> &[LayerRule] {
+        &self.rules
+    }
+
+    /// Propagate `relevance` (shaped like the cut layer's output) down to the input.
+    pub fn propagate(&self, relevance: &Array3<f32>) -> Result<LrpResult> {
+        if relevance.dim() != self.record.output.dim() {
+            let (h, w, c) = self.record.output.dim();
+            return Err(CnnError::BadShape {
+                what: "relevance at the cut layer",
+                found: relevance.shape().to_vec(),
+                expected: format!("({h}, {w}, {c})"),
+            });
+        }
+        let mut r = relevance.clone();
+        let mut layers = Vec::with_capacity(self.prepared.len());
+        for l in (0..self.prepared.len()).rev() {
+            let out_sum = sum64(&r);
+            let a = &self.record.inputs[l];
+            r = match &self.prepared[l] {
+                Prepared::Conv(p) => match (&self.net.layers[l], &self.record.pre_activations[l]) {
+                    (Layer::Conv(conv), Some(z)) => p.backward_with(conv, a, z, &r),
+                    _ => return Err(CnnError::param("record", "layer/record mismatch")),
+                },
+                Prepared::Pool(rule) => pool_backward(a, &r, *rule),
+            };
+            let in_sum = sum64(&r);
+            layers.push(LayerConservation {
+                layer: self.net.layers[l].name().to_string(),
+                rule: self.rules[l].name(),
+                relevance_out: out_sum,
+                relevance_in: in_sum,
+                absorbed: out_sum - in_sum,
+            });
+        }
+        Ok(LrpResult { input_relevance: r, layers })
+    }
+}
+
+/// Σ of an array in `f64`.
+pub fn sum64(x: &Array3<f32>) -> f64 {
+    match x.as_slice() {
+        Some(s) => s.par_chunks(4096).map(|c| c.iter().map(|&v| v as f64).sum::<f64>()).sum(),
+        None => x.iter().map(|&v| v as f64).sum(),
+    }
+}
+
+/// Max-pooling backward (2×2, stride 2): winner-take-all with ties split evenly, or proportional.
+fn pool_backward(a: &Array3<f32>, r: &Array3<f32>, rule: PoolRule) -> Array3<f32> {
+    let (h, w, c) = a.dim();
+    let (ho, wo, _) = r.dim();
+    let mut out = Array3::<f32>::zeros((h, w, c));
+    out.axis_chunks_iter_mut(ndarray::Axis(0), 2).into_par_iter().enumerate().for_each(|(y, mut rows)| {
+        if y >= ho || rows.dim().0 < 2 {
+            return;
+        }
+        for x in 0..wo {
+            for ch in 0..c {
+                let rv = r[[y, x, ch]];
+                if rv == 0.0 {
+                    continue;
+                }
+                let vals = [a[[2 * y, 2 * x, ch]], a[[2 * y, 2 * x + 1, ch]], a[[2 * y + 1, 2 * x, ch]], a[[2 * y + 1, 2 * x + 1, ch]]];
+                let shares: [f32; 4] = match rule {
+                    PoolRule::WinnerTakeAll => {
+                        let m = vals.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                        let n = vals.iter().filter(|&&v| v == m).count() as f32;
+                        vals.map(|v| if v == m { rv / n } else { 0.0 })
+                    }
+                    PoolRule::Proportional => {
+                        let s: f32 = vals.iter().map(|v| v.max(0.0)).sum();
+                        if s > 0.0 {
+                            vals.map(|v| rv * v.max(0.0) / s)
+                        } else {
+                            [rv / 4.0; 4]
+                        }
+                    }
+                };
+                for (k, share) in shares.iter().enumerate() {
+                    rows[[k / 2, 2 * x + k % 2, ch]] += share;
+                }
+            }
+        }
+    });
+    out
+}
+
+/// `d + ε·(sign(d) + [d = 0])`, Zennit's stabiliser; with ε = 0 a zero stays zero (then `R/d := 0`).
+#[inline]
+pub(crate) fn stabilize(d: f32, eps: f32) -> f32 {
+    if d > 0.0 {
+        d + eps
+    } else if d < 0.0 {
+        d - eps
+    } else {
+        eps
+    }
+}
+
+/// `R / d` with `0/0 := 0`.
+#[inline]
+pub(crate) fn safe_div(r: f32, d: f32) -> f32 {
+    if d == 0.0 {
+        0.0
+    } else {
+        r / d
+    }
+}
+
+/// Element-wise `out += coef · f ⊙ g`.
+pub(crate) fn add_product(out: &mut Array3<f32>, f: &Array3<f32>, g: &Array3<f32>, coef: f32) {
+    Zip::from(out).and(f).and(g).par_for_each(|o, &f, &g| *o += coef * f * g);
+}
+
+#[cfg(test)]
+mod tests;
