@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod data;
 pub mod error;
 pub mod explain;
