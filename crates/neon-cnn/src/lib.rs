@@ -13,9 +13,12 @@
 //! assert_eq!(record.output.dim(), (2, 2, 4));
 //! ```
 
+pub mod bench;
 pub mod error;
 pub mod network;
 pub mod lrp;
 pub mod ops;
+pub mod preprocess;
+pub mod weights;
 
 pub use error::{CnnError, Result};

@@ -1,0 +1,255 @@
+//! Loading VGG weights by name, with shapes checked at load (the tensor's name is in every error).
+//!
+//! Formats: PyTorch `.pth`/`.pt` (zip archives of `torch.save` ≥ 1.6 and the legacy pickle
+//! stream of older files such as torchvision's `vgg16-397923af.pth`), `.safetensors`, and Keras
+//! HDF5 (`.h5`, Keras 2 and Keras 3 `.weights.h5` layouts).
+//!
+//! Naming schemes:
+//! * torchvision: `features.{N}.weight` (OIHW) and `features.{N}.bias`, N as in
+//!   `torchvision.models.vgg16().features` (0, 2, 5, 7, 10, …, 28). Tensors outside `features.`
+//!   (the classifier) are ignored and listed; an unexpected `features.*` tensor is an error.
+//! * Keras: layers `block{B}_conv{C}` with an HWIO kernel and a bias. Other layers (the
+//!   classifier, HED's side outputs) are ignored and listed.
+
+mod hdf5;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{CnnError, Result};
+use crate::network::{Network, VggConfig};
+use crate::ops::Kernel;
+
+pub use hdf5::read_hdf5;
+
+/// A tensor read from a weight file, converted to `f32`, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTensor {
+    /// Shape as stored.
+    pub shape: Vec<usize>,
+    /// Values.
+    pub data: Vec<f32>,
+}
+
+/// All tensors of a weight file by name.
+pub type TensorStore = BTreeMap<String, RawTensor>;
+
+/// The weight file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WeightFormat {
+    /// PyTorch `torch.save` file.
+    Pth,
+    /// safetensors.
+    Safetensors,
+    /// Keras HDF5.
+    Hdf5,
+}
+
+impl WeightFormat {
+    /// Guess the format from the extension, then from the first bytes.
+    pub fn detect(path: &Path) -> Result<Self> {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if name.ends_with(".pth") || name.ends_with(".pt") || name.ends_with(".bin") {
+            return Ok(WeightFormat::Pth);
+        }
+        if name.ends_with(".safetensors") {
+            return Ok(WeightFormat::Safetensors);
+        }
+        if name.ends_with(".h5") || name.ends_with(".hdf5") || name.ends_with(".keras") {
+            return Ok(WeightFormat::Hdf5);
+        }
+        let mut head = [0u8; 8];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
+        match &head[..n] {
+            [0x89, b'H', b'D', b'F', ..] => Ok(WeightFormat::Hdf5),
+            [b'P', b'K', ..] | [0x80, ..] => Ok(WeightFormat::Pth),
+            _ => Err(CnnError::UnknownWeightFormat { path: path.to_path_buf() }),
+        }
+    }
+}
+
+/// What a load found besides the tensors it used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LoadReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Naming scheme recognised: `torchvision` or `keras`.
+    pub naming: String,
+    /// Tensors present but not part of the feature extractor (classifier, side outputs).
+    pub ignored: Vec<String>,
+}
+
+/// Read every tensor of a weight file.
+pub fn read_tensors(path: &Path) -> Result<TensorStore> {
+    match WeightFormat::detect(path)? {
+        WeightFormat::Pth => Err(CnnError::format(path, "pth", "not yet supported")),
+        WeightFormat::Safetensors => read_safetensors(path),
+        WeightFormat::Hdf5 => read_hdf5(path),
+    }
+}
+
+/// Load VGG-16 (or another [`VggConfig`]) from a weight file in any supported format.
+pub fn load_network(path: &Path, config: &VggConfig) -> Result<(Network, LoadReport)> {
+    let store = read_tensors(path)?;
+    network_from_store(&store, config, path)
+}
+
+/// Build a network from named tensors, recognising torchvision or Keras naming.
+pub fn network_from_store(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(Network, LoadReport)> {
+    let torch = store.keys().any(|k| k.starts_with("features."));
+    let keras = store.keys().any(|k| k.starts_with("block1_conv1"));
+    if torch {
+        from_torchvision(store, config, path)
+    } else if keras {
+        from_keras(store, config, path)
+    } else {
+        Err(CnnError::UnknownNaming { path: path.to_path_buf() })
+    }
+}
+
+fn take<'a>(store: &'a TensorStore, name: &str, expected: &[usize]) -> Result<&'a RawTensor> {
+    let t = store.get(name).ok_or_else(|| CnnError::MissingTensor { name: name.to_string() })?;
+    if t.shape != expected {
+        return Err(CnnError::ShapeMismatch { name: name.to_string(), expected: expected.to_vec(), found: t.shape.clone() });
+    }
+    Ok(t)
+}
+
+fn from_torchvision(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(Network, LoadReport)> {
+    let slots = config.convs();
+    let mut used = std::collections::BTreeSet::new();
+    let mut params = Vec::new();
+    for s in &slots {
+        let wn = format!("features.{}.weight", s.torch_index);
+        let bn = format!("features.{}.bias", s.torch_index);
+        let w = take(store, &wn, &[s.c_out, s.c_in, 3, 3])?;
+        let b = take(store, &bn, &[s.c_out])?;
+        // OIHW -> HWIO
+        let mut data = vec![0f32; w.data.len()];
+        for co in 0..s.c_out {
+            for ci in 0..s.c_in {
+                for k in 0..9 {
+                    data[(k * s.c_in + ci) * s.c_out + co] = w.data[(co * s.c_in + ci) * 9 + k];
+                }
+            }
+        }
+        params.push((Kernel::from_hwio(s.c_in, s.c_out, data), b.data.clone()));
+        used.insert(wn);
+        used.insert(bn);
+    }
+    let unexpected: Vec<String> = store.keys().filter(|k| k.starts_with("features.") && !used.contains(*k)).cloned().collect();
+    if !unexpected.is_empty() {
+        return Err(CnnError::UnexpectedTensors { names: unexpected });
+    }
+    let ignored = store.keys().filter(|k| !used.contains(*k)).cloned().collect();
+    let net = Network::from_parts(config, params)?;
+    Ok((net, LoadReport { path: path.to_path_buf(), naming: "torchvision".into(), ignored }))
+}
+
+fn from_keras(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(Network, LoadReport)> {
+    let slots = config.convs();
+    let mut used = std::collections::BTreeSet::new();
+    let mut params = Vec::new();
+    for s in &slots {
+        let wn = format!("{}/kernel", s.keras_name);
+        let bn = format!("{}/bias", s.keras_name);
+        let w = take(store, &wn, &[3, 3, s.c_in, s.c_out])?;
+        let b = take(store, &bn, &[s.c_out])?;
+        params.push((Kernel::from_hwio(s.c_in, s.c_out, w.data.clone()), b.data.clone()));
+        used.insert(wn);
+        used.insert(bn);
+    }
+    let is_block_conv = |k: &str| k.starts_with("block") && k.contains("_conv");
+    let unexpected: Vec<String> = store.keys().filter(|k| is_block_conv(k) && !used.contains(*k)).cloned().collect();
+    if !unexpected.is_empty() {
+        return Err(CnnError::UnexpectedTensors { names: unexpected });
+    }
+    let ignored = store.keys().filter(|k| !used.contains(*k)).cloned().collect();
+    let net = Network::from_parts(config, params)?;
+    Ok((net, LoadReport { path: path.to_path_buf(), naming: "keras".into(), ignored }))
+}
+
+/// Read a `.safetensors` file (F32, F64, F16 and BF16 tensors are converted to `f32`).
+pub fn read_safetensors(path: &Path) -> Result<TensorStore> {
+    let bytes = std::fs::read(path).map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
+    let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| CnnError::format(path, "safetensors", e.to_string()))?;
+    let mut store = TensorStore::new();
+    for (name, view) in st.tensors() {
+        let dtype = match view.dtype() {
+            safetensors::Dtype::F32 => Dtype::F32,
+            safetensors::Dtype::F64 => Dtype::F64,
+            safetensors::Dtype::F16 => Dtype::F16,
+            safetensors::Dtype::BF16 => Dtype::BF16,
+            other => return Err(CnnError::UnsupportedDtype { name, dtype: format!("{other:?}") }),
+        };
+        let data = dtype.decode_le(view.data());
+        store.insert(name, RawTensor { shape: view.shape().to_vec(), data });
+    }
+    Ok(store)
+}
+
+/// Element types we convert to `f32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dtype {
+    F32,
+    F64,
+    F16,
+    BF16,
+}
+
+impl Dtype {
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Dtype::F32 => 4,
+            Dtype::F64 => 8,
+            Dtype::F16 | Dtype::BF16 => 2,
+        }
+    }
+
+    /// Little-endian bytes to `f32`.
+    pub(crate) fn decode_le(self, bytes: &[u8]) -> Vec<f32> {
+        match self {
+            Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            Dtype::F64 => bytes.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32).collect(),
+            Dtype::F16 => bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
+            Dtype::BF16 => bytes.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16)).collect(),
+        }
+    }
+}
+
+/// IEEE half to single precision.
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let frac = (h & 0x3ff) as u32;
+    let bits = match (exp, frac) {
+        (0, 0) => sign,
+        (0, f) => {
+            // subnormal: value = f · 2^-24
+            let v = f as f32 * (1.0 / 16_777_216.0);
+            return if sign != 0 { -v } else { v };
+        }
+        (31, 0) => sign | 0x7f80_0000,
+        (31, f) => sign | 0x7f80_0000 | (f << 13),
+        (e, f) => sign | ((e + 112) << 23) | (f << 13),
+    };
+    f32::from_bits(bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision_decodes() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert!(f16_to_f32(0x7c00).is_infinite());
+    }
+}
