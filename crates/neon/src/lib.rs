@@ -28,6 +28,7 @@ pub mod data;
 pub mod error;
 pub mod explain;
 pub mod io;
+pub mod kernels;
 pub mod models;
 pub mod network;
 pub mod persist;

@@ -4,11 +4,12 @@
 use super::hyperparams::KMeansParams;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
+use crate::kernels::{self, Tiles};
 use crate::models::{ExplainOptions, PointExplainer, Target};
 use crate::network::{squared_distance, Linear, MinPool};
 use crate::rules::{soft_argmin, squared_weight_rule};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -33,14 +34,10 @@ impl KMeans {
     /// earliest restart). Deterministic for a seed, whatever the number of threads.
     pub fn fit(params: KMeansParams, points: ArrayView2<f64>) -> Result<Self> {
         params.validate(points.nrows())?;
+        let centred = Centred::new(points);
         let runs: Vec<(Array2<f64>, f64, usize)> = (0..params.n_init as u64)
             .into_par_iter()
-            .map(|run| {
-                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-                rng.set_stream(run);
-                let init = kmeans_plus_plus(points, params.n_clusters, &mut rng);
-                lloyd(points, init, params.max_iter, params.tol)
-            })
+            .map(|run| centred.run(&params, run))
             .collect();
         let mut best = 0;
         for (i, run) in runs.iter().enumerate() {
@@ -59,13 +56,11 @@ impl KMeans {
     /// minimum, or to study the spread over restarts).
     pub fn fit_all_restarts(params: KMeansParams, points: ArrayView2<f64>) -> Result<Vec<Self>> {
         params.validate(points.nrows())?;
+        let centred = Centred::new(points);
         (0..params.n_init as u64)
             .into_par_iter()
             .map(|run| {
-                let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-                rng.set_stream(run);
-                let init = kmeans_plus_plus(points, params.n_clusters, &mut rng);
-                let (c, inertia, n_iter) = lloyd(points, init, params.max_iter, params.tol);
+                let (c, inertia, n_iter) = centred.run(&params, run);
                 Self::assemble(c, points, inertia, n_iter)
             })
             .collect()
@@ -272,113 +267,44 @@ fn nearest(centroids: ArrayView2<f64>, x: ArrayView1<f64>) -> (usize, f64) {
     best
 }
 
-/// Greedy k-means++ seeding (Arthur & Vassilvitskii; with `2 + ⌊ln K⌋` local trials per centre
-/// as scikit-learn).
-fn kmeans_plus_plus(points: ArrayView2<f64>, k: usize, rng: &mut ChaCha8Rng) -> Array2<f64> {
-    let n = points.nrows();
-    let n_trials = 2 + (k as f64).ln().floor() as usize;
-    let mut centers = Array2::zeros((k, points.ncols()));
-    let first = rng.gen_range(0..n);
-    centers.row_mut(0).assign(&points.row(first));
-    let mut closest: Vec<f64> = points
-        .rows()
-        .into_iter()
-        .map(|x| squared_distance(x, points.row(first)))
-        .collect();
-    for c in 1..k {
-        let potential: f64 = closest.iter().sum();
-        let mut best: Option<(usize, f64, Vec<f64>)> = None;
-        for _ in 0..n_trials {
-            let candidate = if potential > 0.0 {
-                let target = rng.gen::<f64>() * potential;
-                let mut acc = 0.0;
-                let mut pick = n - 1;
-                for (i, v) in closest.iter().enumerate() {
-                    acc += v;
-                    if acc > target {
-                        pick = i;
-                        break;
-                    }
-                }
-                pick
-            } else {
-                rng.gen_range(0..n)
-            };
-            let updated: Vec<f64> = points
-                .rows()
-                .into_iter()
-                .zip(&closest)
-                .map(|(x, &old)| old.min(squared_distance(x, points.row(candidate))))
-                .collect();
-            let total: f64 = updated.iter().sum();
-            if best.as_ref().is_none_or(|b| total < b.1) {
-                best = Some((candidate, total, updated));
-            }
-        }
-        if let Some((candidate, _, updated)) = best {
-            centers.row_mut(c).assign(&points.row(candidate));
-            closest = updated;
-        }
-    }
-    centers
+/// The training data centred at its mean, with squared norms, shared by all restarts.
+struct Centred {
+    mean: Array1<f64>,
+    values: Array2<f64>,
+    norms: Array1<f64>,
 }
 
-/// Lloyd iterations from `centers`; returns (centroids, inertia, iterations). Empty clusters are
-/// re-seeded with the point farthest from its centroid.
-fn lloyd(
-    points: ArrayView2<f64>,
-    mut centers: Array2<f64>,
-    max_iter: usize,
-    tol: f64,
-) -> (Array2<f64>, f64, usize) {
-    let n = points.nrows();
-    let variance_mean = points.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
-    let tol_abs = tol * variance_mean;
-    let k = centers.nrows();
-    let mut labels = vec![0usize; n];
-    let mut iterations = 0;
-    for iter in 1..=max_iter {
-        iterations = iter;
-        let mut distances = vec![0.0; n];
-        for (i, x) in points.rows().into_iter().enumerate() {
-            let (label, dist) = nearest(centers.view(), x);
-            labels[i] = label;
-            distances[i] = dist;
-        }
-        let mut sums = Array2::<f64>::zeros(centers.raw_dim());
-        let mut counts = vec![0usize; k];
-        for (i, x) in points.rows().into_iter().enumerate() {
-            let mut row = sums.row_mut(labels[i]);
-            row += &x;
-            counts[labels[i]] += 1;
-        }
-        let mut taken: Vec<usize> = Vec::new();
-        for c in 0..k {
-            if counts[c] == 0 {
-                // relocate to the farthest point not yet used for relocation
-                let far = (0..n)
-                    .filter(|i| !taken.contains(i))
-                    .max_by(|&a, &b| distances[a].total_cmp(&distances[b]).then(b.cmp(&a)))
-                    .unwrap_or(0);
-                taken.push(far);
-                sums.row_mut(c).assign(&points.row(far));
-                counts[c] = 1;
-            }
-        }
-        let mut shift = 0.0;
-        for c in 0..k {
-            let new_center = sums.row(c).mapv(|v| v / counts[c] as f64);
-            shift += squared_distance(new_center.view(), centers.row(c));
-            centers.row_mut(c).assign(&new_center);
-        }
-        if shift <= tol_abs {
-            break;
+impl Centred {
+    fn new(points: ArrayView2<f64>) -> Self {
+        let mean = points
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(points.ncols()));
+        let values = &points - &mean;
+        let norms = kernels::distance::squared_norms(values.view());
+        Centred {
+            mean,
+            values,
+            norms,
         }
     }
-    let inertia = points
-        .rows()
-        .into_iter()
-        .map(|x| nearest(centers.view(), x).1)
-        .sum();
-    (centers, inertia, iterations)
+
+    /// Restart `run`: k-means++ seeding from stream `run` of the seed, then Lloyd iterations,
+    /// both through the blocked kernel (centroids returned in the original space).
+    fn run(&self, params: &KMeansParams, run: u64) -> (Array2<f64>, f64, usize) {
+        let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+        rng.set_stream(run);
+        let tiles = Tiles {
+            rows: FIT_BLOCK_ROWS,
+            ..Tiles::default()
+        };
+        let x = self.values.view();
+        let init =
+            kernels::kmeans::kmeans_plus_plus(x, &self.norms, params.n_clusters, &mut rng, tiles);
+        let (centroids, inertia, n_iter) =
+            kernels::kmeans::lloyd(x, &self.norms, init, params.max_iter, params.tol, tiles);
+        (centroids + &self.mean, inertia, n_iter)
+    }
 }
+
+/// Rows per block of the fitting kernels (fixes the order of every reduction).
+const FIT_BLOCK_ROWS: usize = 1024;

@@ -1,0 +1,136 @@
+//! Squared Euclidean distances through matrix products (layer 1 of the outlier network, §3.1;
+//! the distances `d_c²(x)` of Eq. 4–5, §4):
+//! `‖x − u‖² = ‖x‖² + ‖u‖² − 2 xᵀu`, clamped at 0 against negative round-off.
+
+use super::{Real, Tiles};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Slice};
+use rayon::prelude::*;
+
+/// `‖a_r‖²` of every row, summed in feature order.
+pub fn squared_norms<T: Real>(a: ArrayView2<T>) -> Array1<T> {
+    a.rows()
+        .into_iter()
+        .map(|r| r.iter().fold(T::zero(), |acc, &v| acc + v * v))
+        .collect()
+}
+
+/// Fill `out` (rows of `x` × rows of `u`) with `‖x_r‖² + ‖u_k‖² − 2 x_rᵀu_k`, clamped at 0.
+/// `x_norms` and `u_norms` are the rows' squared norms ([`squared_norms`]).
+pub fn squared_distances_into<T: Real>(
+    x: ArrayView2<T>,
+    x_norms: ArrayView1<T>,
+    u: ArrayView2<T>,
+    u_norms: ArrayView1<T>,
+    mut out: ArrayViewMut2<T>,
+) {
+    let minus_two = T::from_f64(-2.0);
+    general_mat_mul(minus_two, &x, &u.t(), T::zero(), &mut out);
+    for (mut row, &xn) in out.axis_iter_mut(Axis(0)).zip(x_norms.iter()) {
+        for (v, &un) in row.iter_mut().zip(u_norms.iter()) {
+            let h = *v + xn + un;
+            *v = if h > T::zero() { h } else { T::zero() };
+        }
+    }
+}
+
+/// The full matrix of squared distances between the rows of `x` and of `u`, computed in row
+/// blocks in parallel. This materialises `rows(x) × rows(u)` numbers: use it for moderate
+/// sizes; the explainers of this module never call it.
+pub fn squared_distances(x: ArrayView2<f64>, u: ArrayView2<f64>, tiles: Tiles) -> Array2<f64> {
+    let mut out = Array2::zeros((x.nrows(), u.nrows()));
+    let u_norms = squared_norms(u);
+    let block = tiles.rows.max(1);
+    out.axis_chunks_iter_mut(Axis(0), block)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(b, tile)| {
+            let start = b * block;
+            let xs = x.slice_axis(Axis(0), Slice::from(start..start + tile.nrows()));
+            let x_norms = squared_norms(xs);
+            squared_distances_into(xs, x_norms.view(), u, u_norms.view(), tile);
+        });
+    out
+}
+
+/// For every row of `x`: the index of the nearest row of `centers` (ties: lowest index) and
+/// the squared distance to it, through the blocked kernel. Row blocks run in parallel; the
+/// result does not depend on the number of threads.
+pub fn nearest_rows(
+    x: ArrayView2<f64>,
+    x_norms: ArrayView1<f64>,
+    centers: ArrayView2<f64>,
+    tiles: Tiles,
+) -> (Vec<usize>, Vec<f64>) {
+    let n = x.nrows();
+    let mut labels = vec![0usize; n];
+    let mut dists = vec![0.0; n];
+    let c_norms = squared_norms(centers);
+    let block = tiles.rows.max(1);
+    labels
+        .par_chunks_mut(block)
+        .zip(dists.par_chunks_mut(block))
+        .enumerate()
+        .for_each(|(b, (labels, dists))| {
+            let start = b * block;
+            let rows = start..start + labels.len();
+            let xs = x.slice_axis(Axis(0), Slice::from(rows.clone()));
+            let mut tile = Array2::zeros((labels.len(), centers.nrows()));
+            squared_distances_into(
+                xs,
+                x_norms.slice_axis(Axis(0), Slice::from(rows)),
+                centers,
+                c_norms.view(),
+                tile.view_mut(),
+            );
+            for (r, row) in tile.rows().into_iter().enumerate() {
+                let (label, dist) = argmin(row);
+                labels[r] = label;
+                dists[r] = dist;
+            }
+        });
+    (labels, dists)
+}
+
+/// Index and value of the smallest entry (ties: lowest index).
+pub fn argmin(row: ArrayView1<f64>) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (k, &v) in row.iter().enumerate() {
+        if v < best.1 {
+            best = (k, v);
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::squared_distance;
+    use ndarray::array;
+
+    #[test]
+    fn matches_direct_differences_and_is_never_negative() {
+        let x = array![[0.0, 1.0, 2.0], [3.0, -1.0, 0.5], [1e3, 1e3, 1e3]];
+        let u = array![[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]];
+        let d = squared_distances(x.view(), u.view(), Tiles { rows: 2, train: 1 });
+        for r in 0..3 {
+            for k in 0..2 {
+                let exact = squared_distance(x.row(r), u.row(k));
+                assert!(d[[r, k]] >= 0.0);
+                assert!((d[[r, k]] - exact).abs() <= 1e-12 * (1.0 + exact));
+            }
+        }
+        assert_eq!(d[[0, 0]], 0.0);
+    }
+
+    #[test]
+    fn nearest_rows_breaks_ties_to_lowest_index() {
+        let x = array![[0.0, 0.0], [2.0, 0.0]];
+        let c = array![[1.0, 0.0], [-1.0, 0.0], [3.0, 0.0]];
+        let norms = squared_norms(x.view());
+        let (labels, dists) = nearest_rows(x.view(), norms.view(), c.view(), Tiles::default());
+        assert_eq!(labels, vec![0, 0]);
+        assert_eq!(dists, vec![1.0, 1.0]);
+    }
+}

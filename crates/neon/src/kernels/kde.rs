@@ -1,0 +1,366 @@
+//! Batch KDE outlierness and its explanation (§3.1) through the blocked kernel.
+//!
+//! For a block of rows and one tile of training points the kernel computes the squared
+//! distances `h_k` by one matrix product, updates a running minimum `m` of `h_k` per row and
+//! the running sums
+//!
+//! ```text
+//!   Z_γ = Σ_k exp(−γ (h_k − m))            (log-mean-exp pooling, layer 2)
+//!   Z_β = Σ_k exp(−β (h_k − m))            (soft argmin denominator)
+//!   A   = Σ_k c_k,  B_i = Σ_k c_k u_ki,  C_i = Σ_k c_k u_ki²,   c_k = exp(−β (h_k − m)) / (ε + h_k)
+//! ```
+//!
+//! where `A, B, C` come from one product of the weight tile `[c_k]` with `[1 | U | U∘U]`.
+//! When the running minimum drops, the sums are rescaled by `exp(−β Δm)` (`exp(−γ Δm)` for
+//! `Z_γ`): an online log-sum-exp, so each training tile is visited once. At the end
+//! `o(x) = m − (ln Z_γ − ln N)/γ` and, with `p_k = exp(−β(h_k − m))/Z_β` and
+//! `R_k = p_k o(x)`, the squared-distance rule
+//! `R_i = Σ_k (x_i − u_ki)² R_k/(ε + h_k) = (o/Z_β)(x_i² A − 2 x_i B_i + C_i)` and the
+//! dissipated part `(o/Z_β) ε A`.
+
+use super::distance::squared_norms;
+use super::{Precision, Real, Tiles, FALLBACK_THRESHOLD};
+use crate::explain::Explanation;
+use crate::models::Kde;
+use crate::network::squared_distance;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Pairs whose expanded distance is below this fraction of `‖x‖² + ‖u‖²` are recomputed as
+/// `Σ_i (x_i − u_ki)²` (the expansion may have lost digits to cancellation there).
+const RECOMPUTE_FRACTION: f64 = 1e-2;
+
+/// Safety factor of the round-off estimate of the relevance expansion.
+const ROUNDOFF_FACTOR: f64 = 16.0;
+
+/// The centred training data `[1 | U | U∘U]` and `‖u_k‖²` in the compute type.
+#[derive(Debug)]
+struct Train<T> {
+    augmented: Array2<T>,
+    norms: Array1<T>,
+    norms_f64: Array1<f64>,
+}
+
+impl<T: Real> Train<T> {
+    fn new(centred: &Array2<f64>) -> Self {
+        let (n, d) = centred.dim();
+        let mut augmented = Array2::from_elem((n, 2 * d + 1), T::one());
+        for (k, u) in centred.rows().into_iter().enumerate() {
+            for (i, &v) in u.iter().enumerate() {
+                augmented[[k, 1 + i]] = T::from_f64(v);
+                augmented[[k, 1 + d + i]] = T::from_f64(v * v);
+            }
+        }
+        let norms_f64 = squared_norms(centred.view());
+        let norms = norms_f64.mapv(T::from_f64);
+        Train {
+            augmented,
+            norms,
+            norms_f64,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum TrainData {
+    F64(Train<f64>),
+    F32(Train<f32>),
+}
+
+/// What a block computation returns per row.
+#[derive(Debug, Clone)]
+struct RowSums {
+    min: f64,
+    z_gamma: f64,
+    z_beta: f64,
+    /// `A, B_1..B_d, C_1..C_d`.
+    acc: Vec<f64>,
+    /// Soft-argmin weight of points with `ε + h_k = 0` (dissipated whole).
+    degenerate: f64,
+    n_active: usize,
+}
+
+/// A KDE prepared for batch scoring and outlier explanation (§3.1) with the blocked kernel.
+#[derive(Debug)]
+pub struct KdeBatch<'a> {
+    kde: &'a Kde,
+    mean: Array1<f64>,
+    train: TrainData,
+    tiles: Tiles,
+    precision: Precision,
+    fallbacks: AtomicUsize,
+}
+
+impl<'a> KdeBatch<'a> {
+    /// Prepare `kde`: centre the training points at their mean and build `[1 | U | U∘U]`
+    /// (`N (2d + 1)` numbers of the compute precision).
+    pub fn new(kde: &'a Kde, precision: Precision, tiles: Tiles) -> Self {
+        let mean = kde
+            .points
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(kde.n_features()));
+        let centred = &kde.points - &mean;
+        let train = match precision {
+            Precision::F64 => TrainData::F64(Train::new(&centred)),
+            Precision::F32 => TrainData::F32(Train::new(&centred)),
+        };
+        KdeBatch {
+            kde,
+            mean,
+            train,
+            tiles: Tiles {
+                rows: tiles.rows.max(1),
+                train: tiles.train.max(1),
+            },
+            precision,
+            fallbacks: AtomicUsize::new(0),
+        }
+    }
+
+    /// Number of rows so far whose explanation was recomputed by the per-point path because
+    /// the round-off bound of the expansion was too large.
+    pub fn fallbacks(&self) -> usize {
+        self.fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// Outlierness `o(x)` (§3.1) of `rows` of `points`; with `leave_one_out`, row `r` is scored
+    /// against the model without training point `r`.
+    pub fn outlier_scores(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+    ) -> Vec<f64> {
+        let gamma = self.kde.gamma;
+        rows.par_chunks(self.tiles.rows)
+            .flat_map_iter(|chunk| {
+                let sums = self.block_sums(points, chunk, leave_one_out, None);
+                sums.into_iter()
+                    .map(move |s| s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma)
+            })
+            .collect()
+    }
+
+    /// Outlier explanations (§3.1) of `rows` of `points`, in order: soft argmin with stiffness
+    /// `beta`, then the squared-distance rule with stabiliser `epsilon`. `progress` is called
+    /// with the number of rows finished after each block.
+    pub fn explain_outlier(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        beta: f64,
+        epsilon: f64,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Vec<Explanation> {
+        let gamma = self.kde.gamma;
+        let d = self.kde.n_features();
+        rows.par_chunks(self.tiles.rows)
+            .flat_map_iter(|chunk| {
+                let sums = self.block_sums(points, chunk, leave_one_out, Some((beta, epsilon)));
+                let out: Vec<Explanation> = chunk
+                    .iter()
+                    .zip(sums)
+                    .map(|(&row, s)| {
+                        let x = points.row(row);
+                        let exclude = leave_one_out.then_some(row);
+                        let score = s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma;
+                        let scale = score / s.z_beta;
+                        let a = s.acc[0];
+                        let mut relevance = Vec::with_capacity(d);
+                        let mut worst: f64 = 0.0;
+                        for i in 0..d {
+                            let xc = x[i] - self.mean[i];
+                            let (b, c) = (s.acc[1 + i], s.acc[1 + d + i]);
+                            let expanded = xc * xc * a - 2.0 * xc * b + c;
+                            relevance.push(scale * expanded.max(0.0));
+                            let magnitude = xc.abs() * a.sqrt() + c.max(0.0).sqrt();
+                            worst = worst.max(magnitude * magnitude);
+                        }
+                        let dissipated = scale * (epsilon * a + s.degenerate);
+                        let bound = ROUNDOFF_FACTOR * f64::EPSILON * worst * scale.abs();
+                        let trusted = score.is_finite()
+                            && scale.is_finite()
+                            && bound <= FALLBACK_THRESHOLD * score.abs();
+                        if self.precision == Precision::F64 && !trusted {
+                            self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                            let (score, relevance, dissipated) =
+                                self.kde.explain_outlier(x, exclude, beta, epsilon);
+                            return Explanation::new(row, score, relevance, dissipated);
+                        }
+                        Explanation::new(row, score, relevance, dissipated)
+                    })
+                    .collect();
+                progress(chunk.len());
+                out.into_iter()
+            })
+            .collect()
+    }
+
+    /// Running sums of one block of rows over every training tile, in tile order.
+    fn block_sums(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        explain: Option<(f64, f64)>,
+    ) -> Vec<RowSums> {
+        match &self.train {
+            TrainData::F64(t) => self.block_sums_typed(t, points, rows, leave_one_out, explain),
+            TrainData::F32(t) => self.block_sums_typed(t, points, rows, leave_one_out, explain),
+        }
+    }
+
+    fn block_sums_typed<T: Real>(
+        &self,
+        train: &Train<T>,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        explain: Option<(f64, f64)>,
+    ) -> Vec<RowSums> {
+        let kde = self.kde;
+        let gamma = kde.gamma;
+        let (n, d) = kde.points.dim();
+        let m = rows.len();
+        let width = 2 * d + 1;
+        // centred rows in the compute type, their norms in both types
+        let mut xc = Array2::<T>::zeros((m, d));
+        let mut x_norms_f64 = Array1::<f64>::zeros(m);
+        for (r, &row) in rows.iter().enumerate() {
+            let mut norm = 0.0;
+            for i in 0..d {
+                let v = points[[row, i]] - self.mean[i];
+                xc[[r, i]] = T::from_f64(v);
+                norm += v * v;
+            }
+            x_norms_f64[r] = norm;
+        }
+        let x_norms = x_norms_f64.mapv(T::from_f64);
+        let excluded: Vec<Option<usize>> = rows
+            .iter()
+            .map(|&r| (leave_one_out && r < n).then_some(r))
+            .collect();
+        let mut sums: Vec<RowSums> = excluded
+            .iter()
+            .map(|e| RowSums {
+                min: f64::INFINITY,
+                z_gamma: 0.0,
+                z_beta: 0.0,
+                acc: vec![0.0; if explain.is_some() { width } else { 0 }],
+                degenerate: 0.0,
+                n_active: n - usize::from(e.is_some()),
+            })
+            .collect();
+        let tile = self.tiles.train.min(n);
+        let mut dist = Array2::<T>::zeros((m, tile));
+        let mut weights = Array2::<T>::zeros((m, tile));
+        let mut products = Array2::<T>::zeros((m, width));
+        let mut h_row = vec![0.0f64; tile];
+        let (beta, epsilon) = explain.unwrap_or((gamma, 0.0));
+        let same_exponent = beta == gamma;
+        let mut start = 0;
+        while start < n {
+            let end = (start + tile).min(n);
+            let len = end - start;
+            let u_rows = train.augmented.slice_axis(Axis(0), Slice::from(start..end));
+            let u = u_rows.slice_axis(Axis(1), Slice::from(1..=d));
+            let u_norms = train.norms.slice_axis(Axis(0), Slice::from(start..end));
+            let mut dist_tile = dist.slice_axis_mut(Axis(1), Slice::from(..len));
+            general_mat_mul(
+                T::from_f64(-2.0),
+                &xc.view(),
+                &u.t(),
+                T::zero(),
+                &mut dist_tile,
+            );
+            for r in 0..m {
+                let s = &mut sums[r];
+                let xn = x_norms[r];
+                let xn64 = x_norms_f64[r];
+                let mut tile_min = f64::INFINITY;
+                for j in 0..len {
+                    let k = start + j;
+                    let mut h = (dist_tile[[r, j]] + xn + u_norms[j]).to_f64().max(0.0);
+                    if h < RECOMPUTE_FRACTION * (xn64 + train.norms_f64[k]) {
+                        h = squared_distance(points.row(rows[r]), kde.points.row(k));
+                    }
+                    if excluded[r] == Some(k) {
+                        h = f64::INFINITY;
+                    }
+                    tile_min = tile_min.min(h);
+                    h_row[j] = h;
+                }
+                if tile_min < s.min {
+                    if s.min.is_finite() {
+                        let drop = s.min - tile_min;
+                        s.z_gamma *= (-gamma * drop).exp();
+                        let factor = if beta == 0.0 {
+                            1.0
+                        } else {
+                            (-beta * drop).exp()
+                        };
+                        s.z_beta *= factor;
+                        s.degenerate *= factor;
+                        for v in s.acc.iter_mut() {
+                            *v *= factor;
+                        }
+                    }
+                    s.min = tile_min;
+                }
+                let shift = s.min;
+                let mut z_gamma = 0.0;
+                let mut z_beta = 0.0;
+                for j in 0..len {
+                    let h = h_row[j];
+                    if !h.is_finite() {
+                        if explain.is_some() {
+                            weights[[r, j]] = T::zero();
+                        }
+                        continue;
+                    }
+                    let w_gamma = T::from_f64(-gamma * (h - shift)).exp().to_f64();
+                    z_gamma += w_gamma;
+                    if explain.is_some() {
+                        let w_beta = if same_exponent {
+                            w_gamma
+                        } else if beta == 0.0 {
+                            1.0
+                        } else {
+                            T::from_f64(-beta * (h - shift)).exp().to_f64()
+                        };
+                        z_beta += w_beta;
+                        let denominator = epsilon + h;
+                        let c = if denominator > 0.0 {
+                            w_beta / denominator
+                        } else {
+                            s.degenerate += w_beta;
+                            0.0
+                        };
+                        weights[[r, j]] = T::from_f64(c);
+                    }
+                }
+                s.z_gamma += z_gamma;
+                s.z_beta += z_beta;
+            }
+            if explain.is_some() {
+                general_mat_mul(
+                    T::one(),
+                    &weights.slice_axis(Axis(1), Slice::from(..len)),
+                    &train.augmented.slice_axis(Axis(0), Slice::from(start..end)),
+                    T::zero(),
+                    &mut products,
+                );
+                for (s, p) in sums.iter_mut().zip(products.rows()) {
+                    for (a, &v) in s.acc.iter_mut().zip(p.iter()) {
+                        *a += v.to_f64();
+                    }
+                }
+            }
+            start = end;
+        }
+        sums
+    }
+}

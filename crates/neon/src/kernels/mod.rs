@@ -1,0 +1,270 @@
+//! Blocked, multi-threaded kernels for explaining many rows against many training points.
+//!
+//! The per-point explainers of [`crate::models`] follow the chapter's networks literally: one
+//! forward pass over every training point, then one backward pass (§2.2, §3.1). This module
+//! computes the same quantities for a whole matrix of rows at once with matrix products, so that
+//! the cost of explaining is the cost of a few matrix multiplications:
+//!
+//! - squared distances `h_k = ‖x − u_k‖²` of §3.1 as `‖x‖² + ‖u_k‖² − 2 xᵀu_k`, clamped at 0,
+//!   on data centred at the training mean ([`distance`]);
+//! - the outlier rule's input step `Σ_k c_k (x − u_k)_i²` of §3.1 expanded as
+//!   `x_i² Σ_k c_k − 2 x_i Σ_k c_k u_ki + Σ_k c_k u_ki²` with `c_k = p_k · o(x) / (ε + h_k)`,
+//!   i.e. one product of the weight tile with `[1 | U | U∘U]` ([`kde`]);
+//! - the log-mean-exp pooling and the soft argmin streamed across tiles of training points
+//!   with an online (running-minimum) log-sum-exp, so no row ever holds all `N` distances;
+//! - the random-feature layer of §3.3 as `X Ωᵀ`, then `cos`, and the w² rule as a product
+//!   ([`rff`]);
+//! - cluster evidence (Eq. 5, §4.1) and k-means fitting (k-means++ seeding and Lloyd
+//!   iterations) through the same blocked distance kernel ([`kmeans`]);
+//! - an approximate KDE mode with a certified bound on the neglected kernel mass ([`approx`]).
+//!
+//! # Tiling and peak memory
+//!
+//! Rows are cut into blocks of [`Tiles::rows`] rows and training points into tiles of
+//! [`Tiles::train`] points. One rayon task handles one row block and walks the training tiles
+//! in index order, so the rows × training-points matrix is never materialised. With `B_m`
+//! rows per block, `B_n` points per tile, `d` features, `T` worker threads and `s` bytes per
+//! number (8 for `f64`, 4 for `f32`), the memory added on top of the model and the input rows
+//! is at most
+//!
+//! ```text
+//!   N (2d + 2) s                      centred training data [1 | U | U∘U] and ‖u_k‖², once
+//! + T (2 B_m B_n + B_m (2d + 1) + B_m (3d + 8)) · 8 bytes + T B_m B_n s
+//!                                     per worker: distance and weight tiles, products,
+//!                                     running sums
+//! + M_out                             the explanations returned (d + 4 numbers per row)
+//! ```
+//!
+//! With the defaults (`B_m = 256`, `B_n = 2048`) that is under 13 MiB per thread plus
+//! `N (2d + 2) s`, whatever the number of rows; the streaming CLI bounds `M_out` by its chunk.
+//!
+//! # Determinism
+//!
+//! The blocks are fixed by [`Tiles`] and not by the number of threads; each row block walks
+//! its tiles in order, and every reduction over row blocks (k-means sums, inertia) is done in
+//! block order after the parallel part. The results are bit-for-bit identical for any number
+//! of threads.
+//!
+//! # Precision
+//!
+//! In `f64` ([`Precision::F64`]) the batch results agree with the per-point path to about
+//! `1e-12` relative to the row's score: pairs whose expanded distance may have lost digits to
+//! cancellation (`h_k < 10⁻² (‖x‖² + ‖u_k‖²)`) are recomputed as `Σ (x_i − u_ki)²`, and a row
+//! whose relevance expansion has an error bound above `1e-13` of its score is recomputed by
+//! the per-point path. [`Precision::F32`] runs the matrix products and exponentials in `f32`
+//! (accumulating in `f64`, without the per-row fallback); see [`F32_TOLERANCE`].
+
+pub mod approx;
+pub mod distance;
+pub mod kde;
+pub mod kmeans;
+mod real;
+pub mod rff;
+
+pub use approx::{ApproxBound, ApproxKde, ApproxOutlier};
+pub use kde::KdeBatch;
+pub use real::Real;
+
+use serde::{Deserialize, Serialize};
+
+/// Floating-point precision of the matrix products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Double precision, agreeing with the per-point path to about `1e-12`.
+    #[default]
+    F64,
+    /// Single-precision products and exponentials, double-precision sums; within
+    /// [`F32_TOLERANCE`] of `f64` on standardized data.
+    F32,
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        })
+    }
+}
+
+impl std::str::FromStr for Precision {
+    type Err = crate::NeonError;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "f64" => Ok(Precision::F64),
+            "f32" => Ok(Precision::F32),
+            other => Err(crate::NeonError::param(
+                "--precision",
+                format!("unknown precision '{other}' (expected f64 or f32)"),
+            )),
+        }
+    }
+}
+
+/// Documented tolerance of [`Precision::F32`] on standardized data (features of unit
+/// variance, `γ` such that `γ · d` is of order 1): the score is within this relative error of
+/// the `f64` score, and the relevance vector within this fraction of `|score| + Σ_i |R_i|` in
+/// the L1 norm (measured by the tests of this module).
+pub const F32_TOLERANCE: f64 = 1e-3;
+
+/// Block sizes of the tiled kernels. They fix the order of every reduction, so results do not
+/// depend on the number of threads; they only change speed and memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tiles {
+    /// Rows per block (`B_m`).
+    pub rows: usize,
+    /// Training points per tile (`B_n`).
+    pub train: usize,
+}
+
+impl Default for Tiles {
+    fn default() -> Self {
+        Tiles {
+            rows: 256,
+            train: 2048,
+        }
+    }
+}
+
+impl Tiles {
+    /// Bytes of working memory per worker thread for `d` features at `bytes` per number
+    /// (see the module documentation).
+    pub fn bytes_per_thread(&self, d: usize, bytes: usize) -> usize {
+        let (m, n) = (self.rows, self.train);
+        (2 * m * n + m * (2 * d + 1) + m * (3 * d + 8)) * 8 + m * n * bytes
+    }
+}
+
+/// Relative error bound (in units of the row's score) above which the batch outlier
+/// explanation of a row is recomputed by the per-point path.
+pub const FALLBACK_THRESHOLD: f64 = 1e-13;
+
+/// Which path [`crate::FittedModel::explain_rows_with`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ComputePath {
+    /// Blocked kernels for [`BATCH_MIN_ROWS`] rows or more, per point below.
+    #[default]
+    Auto,
+    /// Always the per-point explainers of [`crate::models`].
+    PerPoint,
+    /// Always the blocked kernels.
+    Batch,
+}
+
+/// How rows are computed: path, precision and tile sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Compute {
+    /// Per-point or blocked.
+    pub path: ComputePath,
+    /// Precision of the blocked KDE kernels (random features and k-means always run in `f64`).
+    pub precision: Precision,
+    /// Tile sizes of the blocked kernels.
+    pub tiles: Tiles,
+}
+
+impl Compute {
+    /// True if `n_rows` rows go through the blocked kernels.
+    pub fn batched(&self, n_rows: usize) -> bool {
+        match self.path {
+            ComputePath::Auto => n_rows >= BATCH_MIN_ROWS || self.precision == Precision::F32,
+            ComputePath::PerPoint => false,
+            ComputePath::Batch => true,
+        }
+    }
+}
+
+/// Number of rows from which [`ComputePath::Auto`] uses the blocked kernels.
+pub const BATCH_MIN_ROWS: usize = 32;
+
+/// Batch explanations of `rows` of `points` for `target` (see [`crate::FittedModel::explain_rows`]);
+/// `options` are already validated. `progress` is called once per finished row.
+pub(crate) fn explain_rows(
+    model: &crate::FittedModel,
+    points: ndarray::ArrayView2<f64>,
+    rows: &[usize],
+    leave_one_out: bool,
+    target: crate::Target,
+    options: &crate::ExplainOptions,
+    compute: &Compute,
+    progress: &(dyn Fn() + Sync),
+) -> crate::Result<Vec<crate::Explanation>> {
+    use crate::models::FittedModel;
+    use crate::rules::uniform_rule;
+    use crate::Target;
+    let tick = |n: usize| (0..n).for_each(|_| progress());
+    match model {
+        FittedModel::Kde(kde) => {
+            let explainer = kde.explainer(target, options)?;
+            let batch = KdeBatch::new(kde, compute.precision, compute.tiles);
+            let beta = options.beta.unwrap_or(kde.gamma);
+            Ok(match target {
+                Target::Outlier => {
+                    batch.explain_outlier(points, rows, leave_one_out, beta, options.epsilon, &tick)
+                }
+                Target::InlierRff => rff::explain_inlier_rff(
+                    kde,
+                    explainer.draws(),
+                    &batch,
+                    points,
+                    rows,
+                    leave_one_out,
+                    compute.tiles,
+                    &tick,
+                ),
+                _ => {
+                    let scores = batch.outlier_scores(points, rows, leave_one_out);
+                    let d = kde.n_features();
+                    rows.iter()
+                        .zip(scores)
+                        .map(|(&row, o)| {
+                            progress();
+                            let score = (-kde.gamma * o).exp();
+                            crate::Explanation::new(row, score, uniform_rule(score, d), 0.0)
+                        })
+                        .collect()
+                }
+            })
+        }
+        FittedModel::Kmeans(km) => {
+            let explainer = km.explainer(target, options)?;
+            Ok(kmeans::explain_clusters(
+                km,
+                explainer.beta(),
+                points,
+                rows,
+                compute.tiles,
+                &tick,
+            ))
+        }
+    }
+}
+
+/// Batch scores of `rows` of `points` for a KDE target; `None` where the blocked kernels do
+/// not apply (k-means evidence, random features), which the caller computes per point.
+pub(crate) fn score_rows(
+    model: &crate::FittedModel,
+    points: ndarray::ArrayView2<f64>,
+    rows: &[usize],
+    leave_one_out: bool,
+    target: crate::Target,
+    compute: &Compute,
+) -> Option<Vec<f64>> {
+    use crate::models::FittedModel;
+    use crate::Target;
+    match (model, target) {
+        (FittedModel::Kde(kde), Target::Outlier | Target::Inlier) => {
+            let batch = KdeBatch::new(kde, compute.precision, compute.tiles);
+            let scores = batch.outlier_scores(points, rows, leave_one_out);
+            Some(if target == Target::Inlier {
+                scores.into_iter().map(|o| (-kde.gamma * o).exp()).collect()
+            } else {
+                scores
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
