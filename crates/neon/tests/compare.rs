@@ -4,8 +4,8 @@
 
 use ndarray::{array, Array1, Array2, ArrayView1};
 use neon::compare::{
-    evaluate, explain_rows_with, integrated_gradients, shapley_exact, shapley_sampling,
-    EvaluationConfig, Method, MethodExplainer, MethodOptions, Reference, ScoreFunction,
+    evaluate, explain_rows_with, integrated_gradients, shapley_exact, EvaluationConfig, Method,
+    MethodExplainer, MethodOptions, Reference, ScoreFunction,
 };
 use neon::data::transform::{FittedTransform, TransformStep};
 use neon::models::{
