@@ -12,6 +12,8 @@
 //!   classifier, HED's side outputs) are ignored and listed.
 
 mod hdf5;
+mod pickle;
+mod pth;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ use crate::network::{Network, VggConfig};
 use crate::ops::Kernel;
 
 pub use hdf5::read_hdf5;
+pub use pth::read_pth;
 
 /// A tensor read from a weight file, converted to `f32`, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +90,7 @@ pub struct LoadReport {
 /// Read every tensor of a weight file.
 pub fn read_tensors(path: &Path) -> Result<TensorStore> {
     match WeightFormat::detect(path)? {
-        WeightFormat::Pth => Err(CnnError::format(path, "pth", "not yet supported")),
+        WeightFormat::Pth => read_pth(path),
         WeightFormat::Safetensors => read_safetensors(path),
         WeightFormat::Hdf5 => read_hdf5(path),
     }
