@@ -119,6 +119,11 @@ impl<'a> KdeBatch<'a> {
         }
     }
 
+    /// The tile sizes in use.
+    pub fn tiles(&self) -> Tiles {
+        self.tiles
+    }
+
     /// Number of rows so far whose explanation was recomputed by the per-point path because
     /// the round-off bound of the expansion was too large.
     pub fn fallbacks(&self) -> usize {

@@ -266,20 +266,20 @@ pub fn lloyd(
             }
         }
         let mut taken: Vec<usize> = Vec::new();
-        for c in 0..k {
-            if counts[c] == 0 {
+        for (c, count) in counts.iter_mut().enumerate() {
+            if *count == 0 {
                 let far = (0..n)
                     .filter(|i| !taken.contains(i))
                     .max_by(|&a, &b| distances[a].total_cmp(&distances[b]).then(b.cmp(&a)))
                     .unwrap_or(0);
                 taken.push(far);
                 sums.row_mut(c).assign(&x.row(far));
-                counts[c] = 1;
+                *count = 1;
             }
         }
         let mut shift = 0.0;
-        for c in 0..k {
-            let new_center = sums.row(c).mapv(|v| v / counts[c] as f64);
+        for (c, &count) in counts.iter().enumerate() {
+            let new_center = sums.row(c).mapv(|v| v / count as f64);
             shift += squared_distance(new_center.view(), centers.row(c));
             centers.row_mut(c).assign(&new_center);
         }

@@ -179,11 +179,10 @@ pub const BATCH_MIN_ROWS: usize = 32;
 
 /// Batch explanations of `rows` of `points` for `target` (see [`crate::FittedModel::explain_rows`]);
 /// `options` are already validated. `progress` is called once per finished row.
-pub(crate) fn explain_rows(
-    model: &crate::FittedModel,
-    points: ndarray::ArrayView2<f64>,
+pub(crate) fn explain_rows<'a>(
+    model: &'a crate::FittedModel,
+    queries: crate::Queries<'a>,
     rows: &[usize],
-    leave_one_out: bool,
     target: crate::Target,
     options: &crate::ExplainOptions,
     compute: &Compute,
@@ -193,6 +192,10 @@ pub(crate) fn explain_rows(
     use crate::rules::uniform_rule;
     use crate::Target;
     let tick = |n: usize| (0..n).for_each(|_| progress());
+    let (points, leave_one_out) = match queries {
+        crate::Queries::LeaveOneOut => (model.training_points(), true),
+        crate::Queries::Points(p) => (p, false),
+    };
     match model {
         FittedModel::Kde(kde) => {
             let explainer = kde.explainer(target, options)?;
@@ -209,7 +212,6 @@ pub(crate) fn explain_rows(
                     points,
                     rows,
                     leave_one_out,
-                    compute.tiles,
                     &tick,
                 ),
                 _ => {

@@ -7,7 +7,7 @@
 //! argument, so their agreement is measured against the sum's own scale `(1/H) Σ_j |h_j|`
 //! times `1 + max_j Σ_i |ω_ji x_i|`: about `1e-12` of it.
 
-use super::{KdeBatch, Tiles};
+use super::KdeBatch;
 use crate::explain::Explanation;
 use crate::models::kde::RandomFeatureDraw;
 use crate::models::Kde;
@@ -40,7 +40,6 @@ pub fn explain_inlier_rff(
     points: ArrayView2<f64>,
     rows: &[usize],
     leave_one_out: bool,
-    tiles: Tiles,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Vec<Explanation> {
     let n = kde.points.nrows();
@@ -54,7 +53,7 @@ pub fn explain_inlier_rff(
         .into_iter()
         .map(|o| (-kde.gamma * o).exp())
         .collect();
-    let block = tiles.rows.max(1);
+    let block = batch.tiles().rows;
     rows.par_chunks(block)
         .zip(exact.par_chunks(block))
         .flat_map_iter(|(chunk, exact)| {

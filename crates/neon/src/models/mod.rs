@@ -261,9 +261,7 @@ impl FittedModel {
         let rows = resolve_rows(rows, points.nrows())?;
         self.check_width(points)?;
         if compute.batched(rows.len()) {
-            return kernels::explain_rows(
-                self, points, &rows, loo, target, options, compute, progress,
-            );
+            return kernels::explain_rows(self, queries, &rows, target, options, compute, progress);
         }
         Ok(rows
             .par_iter()
