@@ -14,6 +14,7 @@
 //! ```
 
 pub mod bench;
+pub mod bridge;
 pub mod error;
 pub mod network;
 pub mod lrp;
