@@ -16,6 +16,7 @@
 pub mod bench;
 pub mod bridge;
 pub mod error;
+pub mod explain;
 pub mod network;
 pub mod lrp;
 pub mod ops;
@@ -23,3 +24,4 @@ pub mod preprocess;
 pub mod weights;
 
 pub use error::{CnnError, Result};
+pub use explain::{explain_image, explain_input, ExplainImageParams, ExplainOptions, ImageExplanation, Selection, Target};
