@@ -39,3 +39,7 @@ pub use error::{NeonError, Result};
 pub use explain::Explanation;
 pub use models::{ExplainOptions, FittedModel, Queries, Target};
 pub use persist::ModelFile;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
