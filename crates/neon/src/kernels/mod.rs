@@ -177,67 +177,120 @@ impl Compute {
 /// Number of rows from which [`ComputePath::Auto`] uses the blocked kernels.
 pub const BATCH_MIN_ROWS: usize = 32;
 
-/// Batch explanations of `rows` of `points` for `target` (see [`crate::FittedModel::explain_rows`]);
-/// `options` are already validated. `progress` is called once per finished row.
-pub(crate) fn explain_rows<'a>(
+/// A model prepared once to explain many batches of rows through the blocked kernels (the
+/// random features are drawn and the training data centred here, not per batch).
+#[derive(Debug)]
+pub struct BatchExplainer<'a> {
     model: &'a crate::FittedModel,
-    queries: crate::Queries<'a>,
-    rows: &[usize],
     target: crate::Target,
-    options: &crate::ExplainOptions,
-    compute: &Compute,
-    progress: &(dyn Fn() + Sync),
-) -> crate::Result<Vec<crate::Explanation>> {
-    use crate::models::FittedModel;
-    use crate::rules::uniform_rule;
-    use crate::Target;
-    let tick = |n: usize| (0..n).for_each(|_| progress());
-    let (points, leave_one_out) = match queries {
-        crate::Queries::LeaveOneOut => (model.training_points(), true),
-        crate::Queries::Points(p) => (p, false),
-    };
-    match model {
-        FittedModel::Kde(kde) => {
-            let explainer = kde.explainer(target, options)?;
-            let batch = KdeBatch::new(kde, compute.precision, compute.tiles);
-            let beta = options.beta.unwrap_or(kde.gamma);
-            Ok(match target {
+    prepared: Prepared<'a>,
+}
+
+#[derive(Debug)]
+enum Prepared<'a> {
+    Kde {
+        batch: Box<KdeBatch<'a>>,
+        explainer: crate::models::kde::KdeExplainer<'a>,
+        beta: f64,
+        epsilon: f64,
+    },
+    Kmeans {
+        beta: f64,
+        tiles: Tiles,
+    },
+}
+
+impl<'a> BatchExplainer<'a> {
+    /// Validate `options` and prepare `model` for `target`.
+    pub fn new(
+        model: &'a crate::FittedModel,
+        target: crate::Target,
+        options: &crate::ExplainOptions,
+        compute: &Compute,
+    ) -> crate::Result<Self> {
+        use crate::models::FittedModel;
+        let prepared = match model {
+            FittedModel::Kde(kde) => Prepared::Kde {
+                explainer: kde.explainer(target, options)?,
+                batch: Box::new(KdeBatch::new(kde, compute.precision, compute.tiles)),
+                beta: options.beta.unwrap_or(kde.gamma),
+                epsilon: options.epsilon,
+            },
+            FittedModel::Kmeans(km) => Prepared::Kmeans {
+                beta: km.explainer(target, options)?.beta(),
+                tiles: compute.tiles,
+            },
+        };
+        Ok(BatchExplainer {
+            model,
+            target,
+            prepared,
+        })
+    }
+
+    /// Rows recomputed so far by the per-point path (KDE outlier target; see [`KdeBatch`]).
+    pub fn fallbacks(&self) -> usize {
+        match &self.prepared {
+            Prepared::Kde { batch, .. } => batch.fallbacks(),
+            Prepared::Kmeans { .. } => 0,
+        }
+    }
+
+    /// Explanations of `rows` of the queries, in order (row numbers as given). `progress` gets
+    /// the number of rows finished after each block. Rows must be in range.
+    pub fn explain(
+        &self,
+        queries: crate::Queries<'_>,
+        rows: &[usize],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Vec<crate::Explanation> {
+        use crate::models::FittedModel;
+        use crate::rules::uniform_rule;
+        use crate::Target;
+        let (points, leave_one_out): (ndarray::ArrayView2<'_, f64>, bool) = match queries {
+            crate::Queries::LeaveOneOut => (self.model.training_points().reborrow(), true),
+            crate::Queries::Points(p) => (p.reborrow(), false),
+        };
+        match (&self.prepared, self.model) {
+            (
+                Prepared::Kde {
+                    batch,
+                    explainer,
+                    beta,
+                    epsilon,
+                },
+                FittedModel::Kde(kde),
+            ) => match self.target {
                 Target::Outlier => {
-                    batch.explain_outlier(points, rows, leave_one_out, beta, options.epsilon, &tick)
+                    batch.explain_outlier(points, rows, leave_one_out, *beta, *epsilon, progress)
                 }
                 Target::InlierRff => rff::explain_inlier_rff(
                     kde,
                     explainer.draws(),
-                    &batch,
+                    batch,
                     points,
                     rows,
                     leave_one_out,
-                    &tick,
+                    progress,
                 ),
                 _ => {
                     let scores = batch.outlier_scores(points, rows, leave_one_out);
+                    progress(rows.len());
                     let d = kde.n_features();
                     rows.iter()
                         .zip(scores)
                         .map(|(&row, o)| {
-                            progress();
                             let score = (-kde.gamma * o).exp();
                             crate::Explanation::new(row, score, uniform_rule(score, d), 0.0)
                         })
                         .collect()
                 }
-            })
-        }
-        FittedModel::Kmeans(km) => {
-            let explainer = km.explainer(target, options)?;
-            Ok(kmeans::explain_clusters(
-                km,
-                explainer.beta(),
-                points,
-                rows,
-                compute.tiles,
-                &tick,
-            ))
+            },
+            (Prepared::Kmeans { beta, tiles }, FittedModel::Kmeans(km)) => {
+                kmeans::explain_clusters(km, *beta, points, rows, *tiles, progress)
+            }
+            // `new` pairs each model with its own preparation
+            _ => Vec::new(),
         }
     }
 }

@@ -261,7 +261,8 @@ impl FittedModel {
         let rows = resolve_rows(rows, points.nrows())?;
         self.check_width(points)?;
         if compute.batched(rows.len()) {
-            return kernels::explain_rows(self, queries, &rows, target, options, compute, progress);
+            let batch = kernels::BatchExplainer::new(self, target, options, compute)?;
+            return Ok(batch.explain(queries, &rows, &|n| (0..n).for_each(|_| progress())));
         }
         Ok(rows
             .par_iter()
