@@ -30,7 +30,12 @@ pub struct BenchResult {
 }
 
 /// Time VGG-16 (random He-normal weights, seed `seed`) at each size in `sizes`, best of `repeats`.
-pub fn bench(sizes: &[usize], preset_name: &str, repeats: usize, seed: u64) -> Result<Vec<BenchResult>> {
+pub fn bench(
+    sizes: &[usize],
+    preset_name: &str,
+    repeats: usize,
+    seed: u64,
+) -> Result<Vec<BenchResult>> {
     let net = Network::random(&VggConfig::vgg16(), seed, true);
     let cut = net.layer_index("pool5")?;
     let preset = presets::preset(preset_name)?;
@@ -38,7 +43,9 @@ pub fn bench(sizes: &[usize], preset_name: &str, repeats: usize, seed: u64) -> R
     let mut out = Vec::new();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     for &size in sizes {
-        let x = Array3::from_shape_fn((size, size, 3), |(_, _, c)| rng.gen_range(bounds.low[c]..bounds.high[c]));
+        let x = Array3::from_shape_fn((size, size, 3), |(_, _, c)| {
+            rng.gen_range(bounds.low[c]..bounds.high[c])
+        });
         let mut best = (f64::MAX, f64::MAX, f64::MAX);
         for _ in 0..repeats.max(1) {
             let t0 = Instant::now();
@@ -66,4 +73,3 @@ pub fn bench(sizes: &[usize], preset_name: &str, repeats: usize, seed: u64) -> R
     }
     Ok(out)
 }
-

@@ -62,7 +62,9 @@ pub enum CnnError {
         dtype: String,
     },
     /// The weight file uses neither the torchvision nor the Keras VGG-16 naming.
-    #[error("weights: found no VGG tensors (neither `features.N.weight` nor `blockB_convC`) in {path}")]
+    #[error(
+        "weights: found no VGG tensors (neither `features.N.weight` nor `blockB_convC`) in {path}"
+    )]
     UnknownNaming {
         /// The file.
         path: PathBuf,
@@ -150,12 +152,23 @@ pub type Result<T> = std::result::Result<T, CnnError>;
 
 impl CnnError {
     /// Shorthand for a [`CnnError::Format`] error.
-    pub(crate) fn format(path: &std::path::Path, format: &'static str, reason: impl Into<String>) -> Self {
-        CnnError::Format { path: path.to_path_buf(), format, reason: reason.into() }
+    pub(crate) fn format(
+        path: &std::path::Path,
+        format: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
+        CnnError::Format {
+            path: path.to_path_buf(),
+            format,
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for a [`CnnError::InvalidParameter`] error.
     pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
-        CnnError::InvalidParameter { name, reason: reason.into() }
+        CnnError::InvalidParameter {
+            name,
+            reason: reason.into(),
+        }
     }
 }

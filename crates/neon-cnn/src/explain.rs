@@ -7,7 +7,10 @@ use std::time::Instant;
 use ndarray::{Array2, Array3};
 use serde::Serialize;
 
-use crate::bridge::{resolve_gamma, sq_dists, GammaSpec, KMeansModel, KMeansParams, Kde, LocationRelevance, Locations};
+use crate::bridge::{
+    resolve_gamma, sq_dists, GammaSpec, KMeansModel, KMeansParams, Kde, LocationRelevance,
+    Locations,
+};
 use crate::error::{CnnError, Result};
 use crate::lrp::{presets, InputBounds, LayerConservation, LrpContext, PoolRule, Rule};
 use crate::network::{Network, VggConfig};
@@ -45,9 +48,20 @@ impl Target {
     pub fn parse(name: &str) -> Result<Target> {
         match name {
             "outlier" => Ok(Target::Outlier),
-            "inlier-rff" | "inlier_rff" | "inlier" => Ok(Target::InlierRff { n_features: 1000, epsilon: 0.1 }),
-            "cluster" => Ok(Target::Cluster { n_clusters: 5, n_init: 10, cluster: None }),
-            _ => Err(CnnError::UnknownName { kind: "target", name: name.into(), known: vec!["outlier".into(), "inlier-rff".into(), "cluster".into()] }),
+            "inlier-rff" | "inlier_rff" | "inlier" => Ok(Target::InlierRff {
+                n_features: 1000,
+                epsilon: 0.1,
+            }),
+            "cluster" => Ok(Target::Cluster {
+                n_clusters: 5,
+                n_init: 10,
+                cluster: None,
+            }),
+            _ => Err(CnnError::UnknownName {
+                kind: "target",
+                name: name.into(),
+                known: vec!["outlier".into(), "inlier-rff".into(), "cluster".into()],
+            }),
         }
     }
 }
@@ -277,7 +291,11 @@ impl ImageExplanation {
                         n_locations: h.locations.len(),
                         bridge: &h.bridge,
                         pixel_relevance_sum: s,
-                        total_residual_share: if h.bridge.score != 0.0 { (h.bridge.score - s) / h.bridge.score } else { f64::NAN },
+                        total_residual_share: if h.bridge.score != 0.0 {
+                            (h.bridge.score - s) / h.bridge.score
+                        } else {
+                            f64::NAN
+                        },
                         stages: &h.stages,
                         lrp_s: h.lrp_s,
                     }
@@ -292,16 +310,26 @@ impl ImageExplanation {
 pub fn npy_bytes<T: ndarray_npy::WritableElement>(a: &Array2<T>) -> Result<Vec<u8>> {
     use ndarray_npy::WriteNpyExt;
     let mut buf = Vec::new();
-    a.write_npy(&mut buf).map_err(|e| CnnError::Write { path: PathBuf::from("<npy buffer>"), reason: e.to_string() })?;
+    a.write_npy(&mut buf).map_err(|e| CnnError::Write {
+        path: PathBuf::from("<npy buffer>"),
+        reason: e.to_string(),
+    })?;
     Ok(buf)
 }
+
+/// One heatmap to compute: label, cluster, rows of the locations and their bridge relevance.
+type Group = (String, Option<usize>, Vec<usize>, Vec<LocationRelevance>);
 
 /// Load weights and images, then [`explain_input`].
 pub fn explain_image(p: &ExplainImageParams) -> Result<ImageExplanation> {
     let t0 = Instant::now();
     let (net, report) = load_network(&p.weights, &VggConfig::vgg16())?;
     let image = p.preprocess.apply(&load_image(&p.image, p.resize)?);
-    let extra = p.extra_images.iter().map(|e| load_image(e, p.resize).map(|img| p.preprocess.apply(&img))).collect::<Result<Vec<_>>>()?;
+    let extra = p
+        .extra_images
+        .iter()
+        .map(|e| load_image(e, p.resize).map(|img| p.preprocess.apply(&img)))
+        .collect::<Result<Vec<_>>>()?;
     let load_s = t0.elapsed().as_secs_f64();
     let mut out = explain_input(&net, &image, &extra, &p.preprocess.bounds(), &p.options)?;
     out.weights = Some(report);
@@ -311,18 +339,31 @@ pub fn explain_image(p: &ExplainImageParams) -> Result<ImageExplanation> {
 }
 
 /// Explain a preprocessed input (HWC) with `net`; `extra` inputs only add locations to the data set.
-pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], bounds: &InputBounds, opts: &ExplainOptions) -> Result<ImageExplanation> {
+pub fn explain_input(
+    net: &Network,
+    input: &Array3<f32>,
+    extra: &[Array3<f32>],
+    bounds: &InputBounds,
+    opts: &ExplainOptions,
+) -> Result<ImageExplanation> {
     let t_start = Instant::now();
     let (h, w, _) = input.dim();
     check_side(w, h)?;
     let cut = net.layer_index(&opts.layer)?;
     let preset = presets::preset(&opts.preset)?;
-    let overrides = opts.overrides.iter().map(|(l, r)| Rule::parse(r, bounds).map(|r| (l.clone(), r))).collect::<Result<Vec<_>>>()?;
+    let overrides = opts
+        .overrides
+        .iter()
+        .map(|(l, r)| Rule::parse(r, bounds).map(|r| (l.clone(), r)))
+        .collect::<Result<Vec<_>>>()?;
     let rules = presets::assign(net, cut, preset, bounds, opts.pool_rule, &overrides)?;
 
     let t = Instant::now();
     let record = net.forward(input, cut)?;
-    let extra_feats = extra.iter().map(|x| net.forward(x, cut).map(|r| r.output)).collect::<Result<Vec<_>>>()?;
+    let extra_feats = extra
+        .iter()
+        .map(|x| net.forward(x, cut).map(|r| r.output))
+        .collect::<Result<Vec<_>>>()?;
     let forward_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -339,7 +380,7 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
     let mut cluster_map = None;
     let (mut gamma_used, mut beta_used) = (None, None);
     // (label, cluster, rows, per-row explanations)
-    let mut groups: Vec<(String, Option<usize>, Vec<usize>, Vec<LocationRelevance>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let loc_label = |rows: &[usize]| match (opts.selection, rows) {
         (Selection::Location { i, j }, _) => format!(" at ({i}, {j})"),
         _ => String::new(),
@@ -350,31 +391,69 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
             let gamma = resolve_gamma(&d2, opts.gamma)?;
             gamma_used = Some(gamma);
             let kde = Kde::with_distances(locs.data.clone(), d2, gamma)?;
-            if let Target::InlierRff { n_features, epsilon } = opts.target {
+            if let Target::InlierRff {
+                n_features,
+                epsilon,
+            } = opts.target
+            {
                 let rff = kde.random_features(n_features, epsilon, opts.seed)?;
                 for &r in &own {
                     location_scores[[r / fw, r % fw]] = rff.inlier_score(r);
                 }
-                let ex: Vec<LocationRelevance> = selected.iter().map(|&r| rff.explain(&locs.data, r)).collect();
-                groups.push((format!("inlier-rff{}", loc_label(&selected)), None, selected.clone(), ex));
+                let ex: Vec<LocationRelevance> = selected
+                    .iter()
+                    .map(|&r| rff.explain(&locs.data, r))
+                    .collect();
+                groups.push((
+                    format!("inlier-rff{}", loc_label(&selected)),
+                    None,
+                    selected.clone(),
+                    ex,
+                ));
             } else {
                 let beta = opts.beta.unwrap_or(gamma);
                 beta_used = Some(beta);
                 for &r in &own {
                     location_scores[[r / fw, r % fw]] = kde.outlier_score(r);
                 }
-                let ex: Vec<LocationRelevance> = selected.iter().map(|&r| kde.explain_outlier(r, beta)).collect();
-                groups.push((format!("outlier{}", loc_label(&selected)), None, selected.clone(), ex));
+                let ex: Vec<LocationRelevance> = selected
+                    .iter()
+                    .map(|&r| kde.explain_outlier(r, beta))
+                    .collect();
+                groups.push((
+                    format!("outlier{}", loc_label(&selected)),
+                    None,
+                    selected.clone(),
+                    ex,
+                ));
             }
         }
-        Target::Cluster { n_clusters, n_init, cluster } => {
-            let km = KMeansModel::fit(&locs.data, &KMeansParams { n_clusters: *n_clusters, n_init: *n_init, max_iter: 300, seed: opts.seed })?;
+        Target::Cluster {
+            n_clusters,
+            n_init,
+            cluster,
+        } => {
+            let km = KMeansModel::fit(
+                &locs.data,
+                &KMeansParams {
+                    n_clusters: *n_clusters,
+                    n_init: *n_init,
+                    max_iter: 300,
+                    seed: opts.seed,
+                },
+            )?;
             if let Some(c) = cluster {
                 if *c >= *n_clusters {
-                    return Err(CnnError::param("cluster", format!("{c} >= n_clusters = {n_clusters}")));
+                    return Err(CnnError::param(
+                        "cluster",
+                        format!("{c} >= n_clusters = {n_clusters}"),
+                    ));
                 }
             }
-            let evid: Vec<f64> = own.iter().map(|&r| km.evidence(locs.data.row(r), km.labels[r])).collect();
+            let evid: Vec<f64> = own
+                .iter()
+                .map(|&r| km.evidence(locs.data.row(r), km.labels[r]))
+                .collect();
             let beta = opts.beta.unwrap_or_else(|| {
                 let m = evid.iter().map(|v| v.abs()).sum::<f64>() / evid.len().max(1) as f64;
                 if m > 0.0 {
@@ -395,7 +474,12 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
                     let r = selected[0];
                     let c = cluster.unwrap_or(km.labels[r]);
                     let e = km.explain(locs.data.row(r), c, beta)?;
-                    groups.push((format!("cluster {c}{}", loc_label(&selected)), Some(c), selected.clone(), vec![e]));
+                    groups.push((
+                        format!("cluster {c}{}", loc_label(&selected)),
+                        Some(c),
+                        selected.clone(),
+                        vec![e],
+                    ));
                 }
                 Selection::All => {
                     let clusters: Vec<usize> = match cluster {
@@ -403,8 +487,12 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
                         None => (0..*n_clusters).collect(),
                     };
                     for c in clusters {
-                        let rows: Vec<usize> = own.iter().copied().filter(|&r| km.labels[r] == c).collect();
-                        let ex = rows.iter().map(|&r| km.explain(locs.data.row(r), c, beta)).collect::<Result<Vec<_>>>()?;
+                        let rows: Vec<usize> =
+                            own.iter().copied().filter(|&r| km.labels[r] == c).collect();
+                        let ex = rows
+                            .iter()
+                            .map(|&r| km.explain(locs.data.row(r), c, beta))
+                            .collect::<Result<Vec<_>>>()?;
                         groups.push((format!("cluster {c}"), Some(c), rows, ex));
                     }
                 }
@@ -416,7 +504,12 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
     let t = Instant::now();
     let ctx = LrpContext::new(net, &record, rules)?;
     let lrp_prepare_s = t.elapsed().as_secs_f64();
-    let rule_names = ctx.rules().iter().zip(&net.layers).map(|(r, l)| (l.name().to_string(), r.name())).collect();
+    let rule_names = ctx
+        .rules()
+        .iter()
+        .zip(&net.layers)
+        .map(|(r, l)| (l.name().to_string(), r.name()))
+        .collect();
 
     let mut heatmaps = Vec::new();
     let mut lrp_total = 0.0;
@@ -439,10 +532,22 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
         heatmaps.push(Heatmap {
             label,
             cluster,
-            locations: rows.iter().map(|&r| (locs.index[r].1, locs.index[r].2)).collect(),
+            locations: rows
+                .iter()
+                .map(|&r| (locs.index[r].1, locs.index[r].2))
+                .collect(),
             pixels: res.heatmap(),
             feature_relevance: fr,
-            bridge: BridgeStats { score, propagated: prop, residual, residual_share: if score != 0.0 { residual / score } else { f64::NAN } },
+            bridge: BridgeStats {
+                score,
+                propagated: prop,
+                residual,
+                residual_share: if score != 0.0 {
+                    residual / score
+                } else {
+                    f64::NAN
+                },
+            },
             stages: res.layers,
             lrp_s,
         });
@@ -460,6 +565,13 @@ pub fn explain_input(net: &Network, input: &Array3<f32>, extra: &[Array3<f32>], 
         rules: rule_names,
         options: opts.clone(),
         weights: None,
-        timings: Timings { load_s: 0.0, forward_s, model_s, lrp_prepare_s, lrp_s: lrp_total, total_s: t_start.elapsed().as_secs_f64() },
+        timings: Timings {
+            load_s: 0.0,
+            forward_s,
+            model_s,
+            lrp_prepare_s,
+            lrp_s: lrp_total,
+            total_s: t_start.elapsed().as_secs_f64(),
+        },
     })
 }

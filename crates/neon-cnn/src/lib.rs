@@ -17,11 +17,14 @@ pub mod bench;
 pub mod bridge;
 pub mod error;
 pub mod explain;
-pub mod network;
 pub mod lrp;
+pub mod network;
 pub mod ops;
 pub mod preprocess;
 pub mod weights;
 
 pub use error::{CnnError, Result};
-pub use explain::{explain_image, explain_input, ExplainImageParams, ExplainOptions, ImageExplanation, Selection, Target};
+pub use explain::{
+    explain_image, explain_input, ExplainImageParams, ExplainOptions, ImageExplanation, Selection,
+    Target,
+};

@@ -13,7 +13,13 @@ use crate::error::{CnnError, Result};
 use crate::ops::{self, Kernel, Post};
 
 /// VGG-16's feature extractor: output channels of the convolutions, block by block.
-pub const VGG16_BLOCKS: [&[usize]; 5] = [&[64, 64], &[128, 128], &[256, 256, 256], &[512, 512, 512], &[512, 512, 512]];
+pub const VGG16_BLOCKS: [&[usize]; 5] = [
+    &[64, 64],
+    &[128, 128],
+    &[256, 256, 256],
+    &[512, 512, 512],
+    &[512, 512, 512],
+];
 
 /// A 3×3 convolution (stride 1, padding 1) with bias, followed by a ReLU.
 #[derive(Debug, Clone)]
@@ -87,7 +93,10 @@ pub struct VggConfig {
 impl VggConfig {
     /// VGG-16's 13 convolutions in 5 blocks.
     pub fn vgg16() -> Self {
-        VggConfig { in_channels: 3, blocks: VGG16_BLOCKS.iter().map(|b| b.to_vec()).collect() }
+        VggConfig {
+            in_channels: 3,
+            blocks: VGG16_BLOCKS.iter().map(|b| b.to_vec()).collect(),
+        }
     }
 
     /// Layer names in forward order.
@@ -148,7 +157,15 @@ impl Network {
     pub fn from_parts(config: &VggConfig, params: Vec<(Kernel, Vec<f32>)>) -> Result<Self> {
         let slots = config.convs();
         if slots.len() != params.len() {
-            return Err(CnnError::param("params", format!("{} convolutions need {} kernels, got {}", slots.len(), slots.len(), params.len())));
+            return Err(CnnError::param(
+                "params",
+                format!(
+                    "{} convolutions need {} kernels, got {}",
+                    slots.len(),
+                    slots.len(),
+                    params.len()
+                ),
+            ));
         }
         let mut params = params.into_iter();
         let mut layers = Vec::new();
@@ -159,18 +176,30 @@ impl Network {
                     (Some(s), Some(p)) => (s, p),
                     _ => return Err(CnnError::param("params", "fewer kernels than convolutions")),
                 };
-                if kernel.c_in != slot.c_in || kernel.c_out != slot.c_out || bias.len() != slot.c_out {
+                if kernel.c_in != slot.c_in
+                    || kernel.c_out != slot.c_out
+                    || bias.len() != slot.c_out
+                {
                     return Err(CnnError::ShapeMismatch {
                         name: slot.name.clone(),
                         expected: vec![3, 3, slot.c_in, slot.c_out],
                         found: vec![3, 3, kernel.c_in, kernel.c_out],
                     });
                 }
-                layers.push(Layer::Conv(Conv { name: slot.name.clone(), kernel, bias }));
+                layers.push(Layer::Conv(Conv {
+                    name: slot.name.clone(),
+                    kernel,
+                    bias,
+                }));
             }
-            layers.push(Layer::MaxPool { name: format!("pool{}", b + 1) });
+            layers.push(Layer::MaxPool {
+                name: format!("pool{}", b + 1),
+            });
         }
-        Ok(Network { layers, in_channels: config.in_channels })
+        Ok(Network {
+            layers,
+            in_channels: config.in_channels,
+        })
     }
 
     /// A network with He-normal random weights and small random biases (for tests and the benchmark).
@@ -181,14 +210,28 @@ impl Network {
             .iter()
             .map(|s| {
                 let std = (2.0 / (9.0 * s.c_in as f64)).sqrt();
-                let normal = Normal::new(0.0, std).unwrap_or_else(|_| Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!()));
-                let data: Vec<f32> = (0..9 * s.c_in * s.c_out).map(|_| normal.sample(&mut rng) as f32).collect();
-                let bias: Vec<f32> = (0..s.c_out).map(|_| if with_bias { (normal.sample(&mut rng) * 0.1) as f32 } else { 0.0 }).collect();
+                let normal = Normal::new(0.0, std)
+                    .unwrap_or_else(|_| Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!()));
+                let data: Vec<f32> = (0..9 * s.c_in * s.c_out)
+                    .map(|_| normal.sample(&mut rng) as f32)
+                    .collect();
+                let bias: Vec<f32> = (0..s.c_out)
+                    .map(|_| {
+                        if with_bias {
+                            (normal.sample(&mut rng) * 0.1) as f32
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
                 (Kernel::from_hwio(s.c_in, s.c_out, data), bias)
             })
             .collect();
         // The config's convs and the params have the same count and shapes by construction.
-        Network::from_parts(config, params).unwrap_or_else(|_| Network { layers: Vec::new(), in_channels: config.in_channels })
+        Network::from_parts(config, params).unwrap_or_else(|_| Network {
+            layers: Vec::new(),
+            in_channels: config.in_channels,
+        })
     }
 
     /// Names of the layers, in forward order.
@@ -198,27 +241,40 @@ impl Network {
 
     /// Index of the layer called `name` (a cut point such as `pool5` or `conv5_3`).
     pub fn layer_index(&self, name: &str) -> Result<usize> {
-        self.layers.iter().position(|l| l.name() == name).ok_or_else(|| CnnError::UnknownName {
-            kind: "layer",
-            name: name.to_string(),
-            known: self.layer_names(),
-        })
+        self.layers
+            .iter()
+            .position(|l| l.name() == name)
+            .ok_or_else(|| CnnError::UnknownName {
+                kind: "layer",
+                name: name.to_string(),
+                known: self.layer_names(),
+            })
     }
 
     /// Total stride (input pixels per feature-map cell) at the output of layer `index`.
     pub fn stride_at(&self, index: usize) -> usize {
         let end = (index + 1).min(self.layers.len());
-        1 << self.layers[..end].iter().filter(|l| matches!(l, Layer::MaxPool { .. })).count()
+        1 << self.layers[..end]
+            .iter()
+            .filter(|l| matches!(l, Layer::MaxPool { .. }))
+            .count()
     }
 
     /// Run layers `0..=cut` on `input` (HWC), recording what LRP needs.
     pub fn forward(&self, input: &Array3<f32>, cut: usize) -> Result<ForwardRecord> {
         let (h, w, c) = input.dim();
         if c != self.in_channels {
-            return Err(CnnError::BadShape { what: "input", found: vec![h, w, c], expected: format!("(height, width, {})", self.in_channels) });
+            return Err(CnnError::BadShape {
+                what: "input",
+                found: vec![h, w, c],
+                expected: format!("(height, width, {})", self.in_channels),
+            });
         }
         if cut >= self.layers.len() {
-            return Err(CnnError::param("cut", format!("layer index {cut} >= {} layers", self.layers.len())));
+            return Err(CnnError::param(
+                "cut",
+                format!("layer index {cut} >= {} layers", self.layers.len()),
+            ));
         }
         let mut inputs = Vec::with_capacity(cut + 1);
         let mut pre = Vec::with_capacity(cut + 1);
@@ -235,7 +291,11 @@ impl Network {
                 }
                 Layer::MaxPool { name } => {
                     if hh < 2 || ww < 2 {
-                        return Err(CnnError::BadShape { what: "max-pool input", found: vec![hh, ww], expected: format!("both sides >= 2 at {name}") });
+                        return Err(CnnError::BadShape {
+                            what: "max-pool input",
+                            found: vec![hh, ww],
+                            expected: format!("both sides >= 2 at {name}"),
+                        });
                     }
                     pre.push(None);
                     ops::maxpool2x2(&x.view())
@@ -243,7 +303,11 @@ impl Network {
             };
             inputs.push(std::mem::replace(&mut x, y));
         }
-        Ok(ForwardRecord { inputs, pre_activations: pre, output: x })
+        Ok(ForwardRecord {
+            inputs,
+            pre_activations: pre,
+            output: x,
+        })
     }
 
     /// Only the activations at layer `cut` (no record kept).
@@ -262,8 +326,18 @@ mod tests {
         let cfg = VggConfig::vgg16();
         let idx: Vec<usize> = cfg.convs().iter().map(|s| s.torch_index).collect();
         assert_eq!(idx, vec![0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]);
-        let net = Network::random(&VggConfig { in_channels: 3, blocks: vec![vec![2], vec![2]] }, 1, true);
-        assert_eq!(net.layer_names(), vec!["conv1_1", "pool1", "conv2_1", "pool2"]);
+        let net = Network::random(
+            &VggConfig {
+                in_channels: 3,
+                blocks: vec![vec![2], vec![2]],
+            },
+            1,
+            true,
+        );
+        assert_eq!(
+            net.layer_names(),
+            vec!["conv1_1", "pool1", "conv2_1", "pool2"]
+        );
         assert!(net.layer_index("pool7").is_err());
         assert_eq!(net.stride_at(net.layer_index("conv2_1").unwrap_or(0)), 2);
         assert_eq!(net.stride_at(3), 4);

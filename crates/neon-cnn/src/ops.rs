@@ -32,7 +32,11 @@ impl Kernel {
 
     /// The same kernel with every weight replaced by `f(w)` (the parameter modifiers of LRP rules).
     pub fn map(&self, f: impl Fn(f32) -> f32 + Sync) -> Kernel {
-        Kernel { c_in: self.c_in, c_out: self.c_out, data: self.data.par_iter().map(|&w| f(w)).collect() }
+        Kernel {
+            c_in: self.c_in,
+            c_out: self.c_out,
+            data: self.data.par_iter().map(|&w| f(w)).collect(),
+        }
     }
 
     /// Weight `w[ky, kx, ci, co]`.
@@ -46,23 +50,40 @@ impl Kernel {
     pub fn transposed(&self) -> Kernel {
         let (ci_n, co_n) = (self.c_in, self.c_out);
         let mut data = vec![0f32; self.data.len()];
-        data.par_chunks_mut(co_n * ci_n).enumerate().for_each(|(kk, dst)| {
-            let (ky, kx) = (kk / 3, kk % 3);
-            let src_k = (2 - ky) * 3 + (2 - kx);
-            for co in 0..co_n {
-                for ci in 0..ci_n {
-                    dst[co * ci_n + ci] = self.data[(src_k * ci_n + ci) * co_n + co];
+        data.par_chunks_mut(co_n * ci_n)
+            .enumerate()
+            .for_each(|(kk, dst)| {
+                let (ky, kx) = (kk / 3, kk % 3);
+                let src_k = (2 - ky) * 3 + (2 - kx);
+                for co in 0..co_n {
+                    for ci in 0..ci_n {
+                        dst[co * ci_n + ci] = self.data[(src_k * ci_n + ci) * co_n + co];
+                    }
                 }
-            }
-        });
-        Kernel { c_in: co_n, c_out: ci_n, data }
+            });
+        Kernel {
+            c_in: co_n,
+            c_out: ci_n,
+            data,
+        }
     }
 }
 
 /// `c (m×n) = a (m×k) · b (k×n)`, all row-major and contiguous, computed by the `gemm` crate.
 #[allow(unsafe_code)]
-pub(crate) fn matmul(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], parallel: bool) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul: slice shorter than its shape");
+pub(crate) fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    parallel: bool,
+) {
+    assert!(
+        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
+        "matmul: slice shorter than its shape"
+    );
     if m == 0 || n == 0 {
         return;
     }
@@ -70,7 +91,11 @@ pub(crate) fn matmul(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut
         c[..m * n].fill(0.0);
         return;
     }
-    let par = if parallel { gemm::Parallelism::Rayon(rayon::current_num_threads()) } else { gemm::Parallelism::None };
+    let par = if parallel {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm::Parallelism::None
+    };
     // SAFETY: the assert above guarantees that `a` holds m·k, `b` holds k·n and `c` holds m·n
     // elements; with unit column stride and row strides k, n, n every index gemm touches is in
     // bounds. `c` is borrowed mutably and does not alias `a` or `b` (distinct borrows).
@@ -141,7 +166,10 @@ pub enum Post<'a> {
 /// product per band); small layers use one multi-threaded product.
 pub fn conv3x3(x: &ArrayView3<f32>, kernel: &Kernel, post: Post<'_>) -> Array3<f32> {
     let (h, w, c) = x.dim();
-    assert_eq!(c, kernel.c_in, "conv3x3: input channels do not match the kernel");
+    assert_eq!(
+        c, kernel.c_in,
+        "conv3x3: input channels do not match the kernel"
+    );
     let xs_owned;
     let x = if x.is_standard_layout() {
         x.view()
@@ -171,9 +199,13 @@ pub fn conv3x3(x: &ArrayView3<f32>, kernel: &Kernel, post: Post<'_>) -> Array3<f
         }
     };
     if n_bands >= 2 * threads {
-        out.par_chunks_mut(rows_per_band * w * co).enumerate().for_each(|bd| band(bd, false));
+        out.par_chunks_mut(rows_per_band * w * co)
+            .enumerate()
+            .for_each(|bd| band(bd, false));
     } else {
-        out.chunks_mut(rows_per_band * w * co).enumerate().for_each(|bd| band(bd, true));
+        out.chunks_mut(rows_per_band * w * co)
+            .enumerate()
+            .for_each(|bd| band(bd, true));
     }
     Array3::from_shape_vec((h, w, co), out).unwrap_or_else(|_| Array3::zeros((h, w, co)))
 }
@@ -183,17 +215,20 @@ pub fn maxpool2x2(x: &ArrayView3<f32>) -> Array3<f32> {
     let (h, w, c) = x.dim();
     let (ho, wo) = (h / 2, w / 2);
     let mut out = Array3::<f32>::zeros((ho, wo, c));
-    out.axis_iter_mut(ndarray::Axis(0)).into_par_iter().enumerate().for_each(|(y, mut row)| {
-        for xx in 0..wo {
-            for ch in 0..c {
-                let a = x[[2 * y, 2 * xx, ch]];
-                let b = x[[2 * y, 2 * xx + 1, ch]];
-                let d = x[[2 * y + 1, 2 * xx, ch]];
-                let e = x[[2 * y + 1, 2 * xx + 1, ch]];
-                row[[xx, ch]] = a.max(b).max(d).max(e);
+    out.axis_iter_mut(ndarray::Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(y, mut row)| {
+            for xx in 0..wo {
+                for ch in 0..c {
+                    let a = x[[2 * y, 2 * xx, ch]];
+                    let b = x[[2 * y, 2 * xx + 1, ch]];
+                    let d = x[[2 * y + 1, 2 * xx, ch]];
+                    let e = x[[2 * y + 1, 2 * xx + 1, ch]];
+                    row[[xx, ch]] = a.max(b).max(d).max(e);
+                }
             }
-        }
-    });
+        });
     out
 }
 
@@ -216,12 +251,14 @@ mod tests {
                     let mut s = bias[co] as f64;
                     for ky in 0..3 {
                         for kx in 0..3 {
-                            let (iy, ix) = (y as isize + ky as isize - 1, xx as isize + kx as isize - 1);
+                            let (iy, ix) =
+                                (y as isize + ky as isize - 1, xx as isize + kx as isize - 1);
                             if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
                                 continue;
                             }
                             for ci in 0..k.c_in {
-                                s += (k.at(ky, kx, ci, co) * x[[iy as usize, ix as usize, ci]]) as f64;
+                                s += (k.at(ky, kx, ci, co) * x[[iy as usize, ix as usize, ci]])
+                                    as f64;
                             }
                         }
                     }
@@ -232,10 +269,20 @@ mod tests {
         out
     }
 
-    fn random(h: usize, w: usize, ci: usize, co: usize, seed: u64) -> (Array3<f32>, Kernel, Vec<f32>) {
+    fn random(
+        h: usize,
+        w: usize,
+        ci: usize,
+        co: usize,
+        seed: u64,
+    ) -> (Array3<f32>, Kernel, Vec<f32>) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let x = Array3::from_shape_fn((h, w, ci), |_| rng.gen_range(-1.0..1.0));
-        let k = Kernel::from_hwio(ci, co, (0..9 * ci * co).map(|_| rng.gen_range(-1.0..1.0)).collect());
+        let k = Kernel::from_hwio(
+            ci,
+            co,
+            (0..9 * ci * co).map(|_| rng.gen_range(-1.0..1.0)).collect(),
+        );
         let b = (0..co).map(|_| rng.gen_range(-1.0..1.0)).collect();
         (x, k, b)
     }
@@ -258,7 +305,10 @@ mod tests {
         let (s, _, _) = random(6, 5, 4, 1, 4);
         let lhs = (&conv3x3(&x.view(), &k, Post::None) * &s).sum();
         let rhs = (&x * &conv3x3(&s.view(), &k.transposed(), Post::None)).sum();
-        assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+        assert!(
+            (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
     }
 
     #[test]

@@ -40,7 +40,11 @@ impl Preprocess {
         match name {
             "torchvision" | "torch" => Ok(Preprocess::Torchvision),
             "caffe" | "keras" => Ok(Preprocess::Caffe),
-            _ => Err(CnnError::UnknownName { kind: "preprocessing", name: name.into(), known: vec!["torchvision".into(), "caffe".into()] }),
+            _ => Err(CnnError::UnknownName {
+                kind: "preprocessing",
+                name: name.into(),
+                known: vec!["torchvision".into(), "caffe".into()],
+            }),
         }
     }
 
@@ -63,7 +67,9 @@ impl Preprocess {
     /// Preprocess an RGB image (`(height, width, 3)`, values `0..=255`) into the network input (HWC).
     pub fn apply(&self, rgb: &Array3<f32>) -> Array3<f32> {
         let (h, w, _) = rgb.dim();
-        Array3::from_shape_fn((h, w, 3), |(y, x, c)| self.apply_pixel([rgb[[y, x, 0]], rgb[[y, x, 1]], rgb[[y, x, 2]]], c))
+        Array3::from_shape_fn((h, w, 3), |(y, x, c)| {
+            self.apply_pixel([rgb[[y, x, 0]], rgb[[y, x, 1]], rgb[[y, x, 2]]], c)
+        })
     }
 
     /// Per-channel bounds of the preprocessed input: the images of pixel values 0 and 255.
@@ -91,11 +97,20 @@ pub enum Resize {
 /// refuse images with a side under [`MIN_SIDE`].
 pub fn load_image(path: &Path, resize: Resize) -> Result<Array3<f32>> {
     let img = image::ImageReader::open(path)
-        .map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?
+        .map_err(|source| CnnError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
         .with_guessed_format()
-        .map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?
+        .map_err(|source| CnnError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
         .decode()
-        .map_err(|e| CnnError::Image { path: path.to_path_buf(), reason: e.to_string() })?;
+        .map_err(|e| CnnError::Image {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     let img = img.to_rgb8();
     let img = match resize {
         Resize::Keep => img,
@@ -103,21 +118,32 @@ pub fn load_image(path: &Path, resize: Resize) -> Result<Array3<f32>> {
         Resize::ShorterSide(n) => {
             let (w, h) = img.dimensions();
             let s = n as f64 / w.min(h).max(1) as f64;
-            let (nw, nh) = (((w as f64 * s).round() as u32).max(1), ((h as f64 * s).round() as u32).max(1));
+            let (nw, nh) = (
+                ((w as f64 * s).round() as u32).max(1),
+                ((h as f64 * s).round() as u32).max(1),
+            );
             image::imageops::resize(&img, nw, nh, FilterType::Triangle)
         }
     };
     let (w, h) = (img.width() as usize, img.height() as usize);
     check_side(w, h)?;
     let raw = img.into_raw();
-    Array3::from_shape_vec((h, w, 3), raw.into_iter().map(f32::from).collect())
-        .map_err(|e| CnnError::Image { path: path.to_path_buf(), reason: e.to_string() })
+    Array3::from_shape_vec((h, w, 3), raw.into_iter().map(f32::from).collect()).map_err(|e| {
+        CnnError::Image {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    })
 }
 
 /// Refuse an input with a side under [`MIN_SIDE`].
 pub fn check_side(width: usize, height: usize) -> Result<()> {
     if width < MIN_SIDE || height < MIN_SIDE {
-        return Err(CnnError::ImageTooSmall { width, height, min: MIN_SIDE });
+        return Err(CnnError::ImageTooSmall {
+            width,
+            height,
+            min: MIN_SIDE,
+        });
     }
     Ok(())
 }
@@ -135,7 +161,10 @@ mod tests {
         let t = Preprocess::Torchvision.apply(&rgb);
         assert!((t[[0, 0, 0]] - (1.0 - 0.485) / 0.229).abs() < 1e-5);
         let b = Preprocess::Torchvision.bounds();
-        assert!((b.low[1] + 0.456 / 0.224).abs() < 1e-5 && (b.high[2] - (1.0 - 0.406) / 0.225).abs() < 1e-5);
+        assert!(
+            (b.low[1] + 0.456 / 0.224).abs() < 1e-5
+                && (b.high[2] - (1.0 - 0.406) / 0.225).abs() < 1e-5
+        );
         assert!(Preprocess::parse("tf").is_err());
     }
 
@@ -143,17 +172,30 @@ mod tests {
     fn small_images_are_refused_and_resize_works() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let p = dir.path().join("small.png");
-        image::RgbImage::from_pixel(40, 20, image::Rgb([10, 20, 30])).save(&p).unwrap_or_else(|e| panic!("{e}"));
-        let err = load_image(&p, Resize::Keep).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("40x20") && err.contains("at least 32"), "{err}");
+        image::RgbImage::from_pixel(40, 20, image::Rgb([10, 20, 30]))
+            .save(&p)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = load_image(&p, Resize::Keep)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("40x20") && err.contains("at least 32"),
+            "{err}"
+        );
         let img = load_image(&p, Resize::ShorterSide(32)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(img.dim(), (32, 64, 3));
         let img = load_image(&p, Resize::Square(48)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(img.dim(), (48, 48, 3));
         assert_eq!(img[[5, 5, 2]], 30.0);
         let jpg = dir.path().join("x.jpg");
-        image::RgbImage::from_pixel(64, 64, image::Rgb([200, 100, 50])).save(&jpg).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(load_image(&jpg, Resize::Keep).map(|a| a.dim()).ok(), Some((64, 64, 3)));
+        image::RgbImage::from_pixel(64, 64, image::Rgb([200, 100, 50]))
+            .save(&jpg)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            load_image(&jpg, Resize::Keep).map(|a| a.dim()).ok(),
+            Some((64, 64, 3))
+        );
         assert!(load_image(&dir.path().join("none.png"), Resize::Keep).is_err());
     }
 }

@@ -5,16 +5,27 @@ use neon_cnn::bridge::GammaSpec;
 use neon_cnn::lrp::{InputBounds, PoolRule};
 use neon_cnn::network::{Network, VggConfig};
 use neon_cnn::preprocess::{Preprocess, Resize};
-use neon_cnn::{explain_image, explain_input, CnnError, ExplainImageParams, ExplainOptions, Selection, Target};
+use neon_cnn::{
+    explain_image, explain_input, CnnError, ExplainImageParams, ExplainOptions, Selection, Target,
+};
 use rand::{Rng, SeedableRng};
 
 fn small_vgg(with_bias: bool) -> Network {
-    Network::random(&VggConfig { in_channels: 3, blocks: vec![vec![4], vec![6], vec![8], vec![8], vec![12]] }, 11, with_bias)
+    Network::random(
+        &VggConfig {
+            in_channels: 3,
+            blocks: vec![vec![4], vec![6], vec![8], vec![8], vec![12]],
+        },
+        11,
+        with_bias,
+    )
 }
 
 fn image(seed: u64, side: usize) -> Array3<f32> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let rgb = Array3::from_shape_fn((side, side, 3), |(y, _, _)| rng.gen_range(0.0..255.0f32) * if y < side / 2 { 1.0 } else { 0.3 });
+    let rgb = Array3::from_shape_fn((side, side, 3), |(y, _, _)| {
+        rng.gen_range(0.0..255.0f32) * if y < side / 2 { 1.0 } else { 0.3 }
+    });
     Preprocess::Torchvision.apply(&rgb)
 }
 
@@ -26,24 +37,52 @@ fn bounds() -> InputBounds {
 fn outlier_inlier_and_cluster_heatmaps_have_image_shape_and_bookkeeping() {
     let net = small_vgg(true);
     let x = image(1, 128);
-    for target in [Target::Outlier, Target::InlierRff { n_features: 200, epsilon: 0.1 }, Target::Cluster { n_clusters: 3, n_init: 2, cluster: None }] {
-        let opts = ExplainOptions { target: target.clone(), ..Default::default() };
-        let ex = explain_input(&net, &x, &[], &bounds(), &opts).unwrap_or_else(|e| panic!("{target:?}: {e}"));
+    for target in [
+        Target::Outlier,
+        Target::InlierRff {
+            n_features: 200,
+            epsilon: 0.1,
+        },
+        Target::Cluster {
+            n_clusters: 3,
+            n_init: 2,
+            cluster: None,
+        },
+    ] {
+        let opts = ExplainOptions {
+            target: target.clone(),
+            ..Default::default()
+        };
+        let ex = explain_input(&net, &x, &[], &bounds(), &opts)
+            .unwrap_or_else(|e| panic!("{target:?}: {e}"));
         assert_eq!(ex.feature_shape, (4, 4, 12));
         assert_eq!(ex.location_scores.dim(), (4, 4));
-        let expected_maps = if matches!(target, Target::Cluster { .. }) { 3 } else { 1 };
+        let expected_maps = if matches!(target, Target::Cluster { .. }) {
+            3
+        } else {
+            1
+        };
         assert_eq!(ex.heatmaps.len(), expected_maps);
         for h in &ex.heatmaps {
             assert_eq!(h.pixels.dim(), (128, 128));
             assert!(h.pixels.iter().all(|v| v.is_finite()));
-            assert!((h.bridge.score - h.bridge.propagated - h.bridge.residual).abs() < 1e-9 * h.bridge.score.abs().max(1.0));
+            assert!(
+                (h.bridge.score - h.bridge.propagated - h.bridge.residual).abs()
+                    < 1e-9 * h.bridge.score.abs().max(1.0)
+            );
             // The top stage receives exactly what the bridge propagated.
             let top = &h.stages[0];
             assert_eq!(top.layer, "pool5");
-            assert!((top.relevance_out - h.bridge.propagated).abs() < 1e-3 * h.bridge.propagated.abs().max(1.0));
+            assert!(
+                (top.relevance_out - h.bridge.propagated).abs()
+                    < 1e-3 * h.bridge.propagated.abs().max(1.0)
+            );
             // Stages chain: each layer's input relevance is the next one's output relevance.
             for pair in h.stages.windows(2) {
-                assert!((pair[0].relevance_in - pair[1].relevance_out).abs() < 1e-6 * pair[0].relevance_in.abs().max(1.0));
+                assert!(
+                    (pair[0].relevance_in - pair[1].relevance_out).abs()
+                        < 1e-6 * pair[0].relevance_in.abs().max(1.0)
+                );
             }
         }
         if matches!(target, Target::Outlier | Target::InlierRff { .. }) {
@@ -60,15 +99,30 @@ fn outlier_inlier_and_cluster_heatmaps_have_image_shape_and_bookkeeping() {
 fn lrp0_without_biases_delivers_the_propagated_bridge_relevance_to_the_pixels() {
     let net = small_vgg(false);
     let x = image(2, 64);
-    let opts = ExplainOptions { preset: "lrp-0".into(), selection: Selection::Location { i: 1, j: 0 }, gamma: GammaSpec::Absolute(0.05), ..Default::default() };
-    let ex = explain_input(&net, &x, &[image(3, 64)], &bounds(), &opts).unwrap_or_else(|e| panic!("{e}"));
+    let opts = ExplainOptions {
+        preset: "lrp-0".into(),
+        selection: Selection::Location { i: 1, j: 0 },
+        gamma: GammaSpec::Absolute(0.05),
+        ..Default::default()
+    };
+    let ex = explain_input(&net, &x, &[image(3, 64)], &bounds(), &opts)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ex.n_locations, 8);
     assert_eq!(ex.gamma, Some(0.05));
     let h = &ex.heatmaps[0];
     let pix: f64 = h.pixels.iter().map(|&v| v as f64).sum();
-    assert!((pix - h.bridge.propagated).abs() < 1e-3 * h.bridge.propagated.abs().max(1e-3), "{pix} vs {}", h.bridge.propagated);
+    assert!(
+        (pix - h.bridge.propagated).abs() < 1e-3 * h.bridge.propagated.abs().max(1e-3),
+        "{pix} vs {}",
+        h.bridge.propagated
+    );
     // Only the chosen location carries relevance at the cut.
-    let nonzero: Vec<(usize, usize)> = h.feature_relevance.indexed_iter().filter(|(_, &v)| v != 0.0).map(|((i, j, _), _)| (i, j)).collect();
+    let nonzero: Vec<(usize, usize)> = h
+        .feature_relevance
+        .indexed_iter()
+        .filter(|(_, &v)| v != 0.0)
+        .map(|((i, j, _), _)| (i, j))
+        .collect();
     assert!(!nonzero.is_empty() && nonzero.iter().all(|&p| p == (1, 0)));
 }
 
@@ -76,25 +130,53 @@ fn lrp0_without_biases_delivers_the_propagated_bridge_relevance_to_the_pixels() 
 fn conv5_3_cut_and_pool_rule_and_errors() {
     let net = small_vgg(true);
     let x = image(4, 64);
-    let opts = ExplainOptions { layer: "conv5_1".into(), pool_rule: PoolRule::Proportional, overrides: vec![("conv1_1".into(), "flat".into())], ..Default::default() };
+    let opts = ExplainOptions {
+        layer: "conv5_1".into(),
+        pool_rule: PoolRule::Proportional,
+        overrides: vec![("conv1_1".into(), "flat".into())],
+        ..Default::default()
+    };
     let ex = explain_input(&net, &x, &[], &bounds(), &opts).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ex.feature_shape, (4, 4, 12));
     assert!(ex.rules.iter().any(|(l, r)| l == "conv1_1" && r == "flat"));
-    let bad = ExplainOptions { selection: Selection::Location { i: 9, j: 0 }, ..Default::default() };
-    assert!(matches!(explain_input(&net, &x, &[], &bounds(), &bad), Err(CnnError::LocationOutOfRange { .. })));
-    let bad = ExplainOptions { layer: "fc7".into(), ..Default::default() };
-    assert!(matches!(explain_input(&net, &x, &[], &bounds(), &bad), Err(CnnError::UnknownName { kind: "layer", .. })));
-    let bad = ExplainOptions { preset: "magic".into(), ..Default::default() };
-    assert!(matches!(explain_input(&net, &x, &[], &bounds(), &bad), Err(CnnError::UnknownName { kind: "preset", .. })));
+    let bad = ExplainOptions {
+        selection: Selection::Location { i: 9, j: 0 },
+        ..Default::default()
+    };
+    assert!(matches!(
+        explain_input(&net, &x, &[], &bounds(), &bad),
+        Err(CnnError::LocationOutOfRange { .. })
+    ));
+    let bad = ExplainOptions {
+        layer: "fc7".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        explain_input(&net, &x, &[], &bounds(), &bad),
+        Err(CnnError::UnknownName { kind: "layer", .. })
+    ));
+    let bad = ExplainOptions {
+        preset: "magic".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        explain_input(&net, &x, &[], &bounds(), &bad),
+        Err(CnnError::UnknownName { kind: "preset", .. })
+    ));
     let tiny = Array3::zeros((20, 64, 3));
-    assert!(matches!(explain_input(&net, &tiny, &[], &bounds(), &ExplainOptions::default()), Err(CnnError::ImageTooSmall { .. })));
+    assert!(matches!(
+        explain_input(&net, &tiny, &[], &bounds(), &ExplainOptions::default()),
+        Err(CnnError::ImageTooSmall { .. })
+    ));
 }
 
 #[test]
 fn explain_image_reports_weight_errors_with_the_tensor_name() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let img = dir.path().join("img.png");
-    image::RgbImage::from_pixel(40, 40, image::Rgb([1, 2, 3])).save(&img).unwrap_or_else(|e| panic!("{e}"));
+    image::RgbImage::from_pixel(40, 40, image::Rgb([1, 2, 3]))
+        .save(&img)
+        .unwrap_or_else(|e| panic!("{e}"));
     let params = ExplainImageParams {
         weights: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.pth"),
         preprocess: Preprocess::Torchvision,
@@ -103,6 +185,12 @@ fn explain_image_reports_weight_errors_with_the_tensor_name() {
         resize: Resize::Keep,
         options: ExplainOptions::default(),
     };
-    let err = explain_image(&params).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("features.0.weight") && err.contains("[64, 3, 3, 3]"), "{err}");
+    let err = explain_image(&params)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("features.0.weight") && err.contains("[64, 3, 3, 3]"),
+        "{err}"
+    );
 }

@@ -11,12 +11,21 @@ fn hed_keras3_weights_load_as_vgg16() {
         eprintln!("NEON_HED_WEIGHTS not set: skipping the real-weights test");
         return;
     };
-    let (net, report) = load_network(std::path::Path::new(&path), &VggConfig::vgg16()).unwrap_or_else(|e| panic!("{e}"));
+    let (net, report) = load_network(std::path::Path::new(&path), &VggConfig::vgg16())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.naming, "keras");
     assert_eq!(net.layers.len(), 18);
     // HED's side outputs and fusion layer are not part of the feature extractor.
-    assert!(report.ignored.iter().any(|n| n.starts_with("dsn1")), "{:?}", report.ignored);
-    assert!(report.ignored.iter().any(|n| n.starts_with("fuse")), "{:?}", report.ignored);
+    assert!(
+        report.ignored.iter().any(|n| n.starts_with("dsn1")),
+        "{:?}",
+        report.ignored
+    );
+    assert!(
+        report.ignored.iter().any(|n| n.starts_with("fuse")),
+        "{:?}",
+        report.ignored
+    );
     if let neon_cnn::network::Layer::Conv(c) = &net.layers[0] {
         assert_eq!((c.kernel.c_in, c.kernel.c_out), (3, 64));
         assert!(c.kernel.data.iter().all(|v| v.is_finite()));

@@ -21,10 +21,17 @@ impl Kde {
     /// Fit on `data` (`N × C`, N ≥ 2) with kernel width `gamma` (see [`super::resolve_gamma`]).
     pub fn new(data: Array2<f64>, gamma: f64) -> Result<Self> {
         if data.nrows() < 2 {
-            return Err(CnnError::TooFewLocations { model: "kde", needed: 2, found: data.nrows() });
+            return Err(CnnError::TooFewLocations {
+                model: "kde",
+                needed: 2,
+                found: data.nrows(),
+            });
         }
         if !(gamma.is_finite() && gamma > 0.0) {
-            return Err(CnnError::param("gamma", format!("{gamma} must be positive")));
+            return Err(CnnError::param(
+                "gamma",
+                format!("{gamma} must be positive"),
+            ));
         }
         let d2 = sq_dists(&data);
         Ok(Kde { data, d2, gamma })
@@ -33,7 +40,11 @@ impl Kde {
     /// Fit with precomputed squared distances (from [`sq_dists`]).
     pub fn with_distances(data: Array2<f64>, d2: Array2<f64>, gamma: f64) -> Result<Self> {
         if data.nrows() < 2 {
-            return Err(CnnError::TooFewLocations { model: "kde", needed: 2, found: data.nrows() });
+            return Err(CnnError::TooFewLocations {
+                model: "kde",
+                needed: 2,
+                found: data.nrows(),
+            });
         }
         Ok(Kde { data, d2, gamma })
     }
@@ -46,7 +57,10 @@ impl Kde {
     /// Leave-one-out outlier score `o(x_l) = −1/γ log(1/(N−1) Σ_{k≠l} exp(−γ h_k))` (§3.1).
     pub fn outlier_score(&self, l: usize) -> f64 {
         let n = self.data.nrows();
-        let h: Vec<f64> = (0..n).filter(|&k| k != l).map(|k| self.d2[[l, k]]).collect();
+        let h: Vec<f64> = (0..n)
+            .filter(|&k| k != l)
+            .map(|k| self.d2[[l, k]])
+            .collect();
         let m = h.iter().cloned().fold(f64::INFINITY, f64::min);
         let s: f64 = h.iter().map(|&v| (-self.gamma * (v - m)).exp()).sum();
         m - (s / h.len() as f64).ln() / self.gamma
@@ -60,7 +74,11 @@ impl Kde {
     /// Leave-one-out inlier score `p̃(x_l)` with the exact kernel (§3.2).
     pub fn inlier_score(&self, l: usize) -> f64 {
         let n = self.data.nrows();
-        (0..n).filter(|&k| k != l).map(|k| (-self.gamma * self.d2[[l, k]]).exp()).sum::<f64>() / (n - 1) as f64
+        (0..n)
+            .filter(|&k| k != l)
+            .map(|k| (-self.gamma * self.d2[[l, k]]).exp())
+            .sum::<f64>()
+            / (n - 1) as f64
     }
 
     /// Appendix A.1: `R_k = p_k o(a)`, `R_k^dot = p_k aᵀ(a − u_k)`, and
@@ -88,19 +106,33 @@ impl Kde {
             return Err(CnnError::param("n_features", "must be at least 1"));
         }
         if !(epsilon.is_finite() && epsilon >= 0.0) {
-            return Err(CnnError::param("epsilon", format!("{epsilon} must be finite and >= 0")));
+            return Err(CnnError::param(
+                "epsilon",
+                format!("{epsilon} must be finite and >= 0"),
+            ));
         }
         let c = self.data.ncols();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let normal = Normal::new(0.0, (2.0 * self.gamma).sqrt()).map_err(|e| CnnError::param("gamma", e.to_string()))?;
+        let normal = Normal::new(0.0, (2.0 * self.gamma).sqrt())
+            .map_err(|e| CnnError::param("gamma", e.to_string()))?;
         let uni = Uniform::new(0.0, 2.0 * std::f64::consts::PI);
         let omega = Array2::from_shape_fn((n_features, c), |_| normal.sample(&mut rng));
         let b = Array1::from_shape_fn(n_features, |_| uni.sample(&mut rng));
         // Σ_k √2 cos(ω_j·u_k + b_j), kept as a sum so that one location can be left out.
         let proj = self.data.dot(&omega.t()); // N × H
-        let phi = Array2::from_shape_fn(proj.dim(), |(k, j)| std::f64::consts::SQRT_2 * (proj[[k, j]] + b[j]).cos());
+        let phi = Array2::from_shape_fn(proj.dim(), |(k, j)| {
+            std::f64::consts::SQRT_2 * (proj[[k, j]] + b[j]).cos()
+        });
         let sum_phi = phi.sum_axis(ndarray::Axis(0));
-        Ok(RffModel { omega, b, phi, sum_phi, proj, n: self.data.nrows(), epsilon })
+        Ok(RffModel {
+            omega,
+            b,
+            phi,
+            sum_phi,
+            proj,
+            n: self.data.nrows(),
+            epsilon,
+        })
     }
 }
 
@@ -124,7 +156,10 @@ impl RffModel {
     /// `î(x_l) = 1/H Σ_j √2 cos(ω_j·x_l + b_j) μ_j` with `μ_j` over the other locations.
     pub fn inlier_score(&self, l: usize) -> f64 {
         let h = self.b.len();
-        (0..h).map(|j| self.phi[[l, j]] * self.mu(l, j)).sum::<f64>() / h as f64
+        (0..h)
+            .map(|j| self.phi[[l, j]] * self.mu(l, j))
+            .sum::<f64>()
+            / h as f64
     }
 
     /// Appendix A.2: `R_j = R_j^sin + R_j^cos` with `R_j^sin = −sin(ω_j·a) sin(b_j) c_j`,
@@ -140,9 +175,17 @@ impl RffModel {
             let cj = std::f64::consts::SQRT_2 * self.mu(l, j) / h as f64;
             let sinc = if t.abs() < 1e-12 { 1.0 } else { t.sin() / t };
             let sin_part = -sinc * self.b[j].sin() * cj;
-            let eps_j = if t >= 0.0 { self.epsilon } else { -self.epsilon };
+            let eps_j = if t >= 0.0 {
+                self.epsilon
+            } else {
+                -self.epsilon
+            };
             let den = t + eps_j;
-            let cos_part = if den == 0.0 { 0.0 } else { t.cos() * self.b[j].cos() * cj / den };
+            let cos_part = if den == 0.0 {
+                0.0
+            } else {
+                t.cos() * self.b[j].cos() * cj / den
+            };
             coef[j] = sin_part + cos_part;
         }
         let w = self.omega.t().dot(&coef);

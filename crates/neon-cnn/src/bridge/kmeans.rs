@@ -22,7 +22,12 @@ pub struct KMeansParams {
 
 impl Default for KMeansParams {
     fn default() -> Self {
-        KMeansParams { n_clusters: 5, n_init: 10, max_iter: 300, seed: 0 }
+        KMeansParams {
+            n_clusters: 5,
+            n_init: 10,
+            max_iter: 300,
+            seed: 0,
+        }
     }
 }
 
@@ -47,13 +52,20 @@ impl KMeansModel {
     pub fn fit(data: &Array2<f64>, p: &KMeansParams) -> Result<Self> {
         let n = data.nrows();
         if p.n_clusters < 2 {
-            return Err(CnnError::param("n_clusters", "must be at least 2 (membership is contrasted with the other clusters)"));
+            return Err(CnnError::param(
+                "n_clusters",
+                "must be at least 2 (membership is contrasted with the other clusters)",
+            ));
         }
         if p.n_init == 0 {
             return Err(CnnError::param("n_init", "cannot be 0"));
         }
         if n < p.n_clusters {
-            return Err(CnnError::TooFewLocations { model: "kmeans", needed: p.n_clusters, found: n });
+            return Err(CnnError::TooFewLocations {
+                model: "kmeans",
+                needed: p.n_clusters,
+                found: n,
+            });
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
         let mut best: Option<(f64, Array2<f64>)> = None;
@@ -73,9 +85,9 @@ impl KMeansModel {
                     sums.row_mut(lab).scaled_add(1.0, &data.row(r));
                     counts[lab] += 1;
                 }
-                for k in 0..p.n_clusters {
-                    if counts[k] > 0 {
-                        let row = &sums.row(k) / counts[k] as f64;
+                for (k, &count) in counts.iter().enumerate() {
+                    if count > 0 {
+                        let row = &sums.row(k) / count as f64;
                         cent.row_mut(k).assign(&row);
                     }
                 }
@@ -83,8 +95,10 @@ impl KMeansModel {
                     break;
                 }
             }
-            let inertia: f64 = (0..n).map(|r| sqd(data.row(r), cent.row(nearest(&cent, data.row(r))))).sum();
-            if best.as_ref().map_or(true, |(b, _)| inertia < *b) {
+            let inertia: f64 = (0..n)
+                .map(|r| sqd(data.row(r), cent.row(nearest(&cent, data.row(r)))))
+                .sum();
+            if best.as_ref().is_none_or_lower(inertia) {
                 best = Some((inertia, cent));
             }
         }
@@ -98,7 +112,11 @@ impl KMeansModel {
             }
         }
         let labels = (0..n).map(|r| nearest(&cent, data.row(r))).collect();
-        Ok(KMeansModel { centroids: cent, labels, norm })
+        Ok(KMeansModel {
+            centroids: cent,
+            labels,
+            norm,
+        })
     }
 
     /// Number of clusters.
@@ -123,13 +141,19 @@ impl KMeansModel {
 
     /// Cluster evidence `f_c(a) = min_{k≠c} h_k` (Eq. 5).
     pub fn evidence(&self, a: ArrayView1<f64>, c: usize) -> f64 {
-        self.layer1(a, c).iter().map(|(_, h, _)| *h).fold(f64::INFINITY, f64::min)
+        self.layer1(a, c)
+            .iter()
+            .map(|(_, h, _)| *h)
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// Appendix A.3: `R_k^dot = p_k aᵀw_k`, `R_i = Σ_k a_i w_ik / Σ_i' a_i' w_i'k · R_k^dot = Σ_k p_k a_i w_ik`.
     pub fn explain(&self, a: ArrayView1<f64>, c: usize, beta: f64) -> Result<LocationRelevance> {
         if c >= self.n_clusters() {
-            return Err(CnnError::param("cluster", format!("{c} >= n_clusters = {}", self.n_clusters())));
+            return Err(CnnError::param(
+                "cluster",
+                format!("{c} >= n_clusters = {}", self.n_clusters()),
+            ));
         }
         let l1 = self.layer1(a, c);
         let h: Vec<f64> = l1.iter().map(|(_, h, _)| *h).collect();
@@ -140,6 +164,19 @@ impl KMeansModel {
         }
         let rel = Array1::from_shape_fn(a.len(), |i| a[i] * wbar[i]);
         Ok(LocationRelevance::new(rel, self.evidence(a, c)))
+    }
+}
+
+trait Lower {
+    fn is_none_or_lower(&self, inertia: f64) -> bool;
+}
+
+impl Lower for Option<&(f64, Array2<f64>)> {
+    fn is_none_or_lower(&self, inertia: f64) -> bool {
+        match self {
+            None => true,
+            Some((b, _)) => inertia < *b,
+        }
     }
 }
 

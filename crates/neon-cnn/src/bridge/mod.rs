@@ -38,7 +38,10 @@ pub struct Locations {
 impl Locations {
     /// Locations of the feature maps (HWC), image by image, row-major within an image.
     pub fn from_features(maps: &[&Array3<f32>]) -> Result<Self> {
-        let c = maps.first().map(|m| m.dim().2).ok_or_else(|| CnnError::param("images", "at least one feature map is needed"))?;
+        let c = maps
+            .first()
+            .map(|m| m.dim().2)
+            .ok_or_else(|| CnnError::param("images", "at least one feature map is needed"))?;
         let n: usize = maps.iter().map(|m| m.dim().0 * m.dim().1).sum();
         let mut data = Array2::zeros((n, c));
         let mut index = Vec::with_capacity(n);
@@ -47,7 +50,11 @@ impl Locations {
         for (img, m) in maps.iter().enumerate() {
             let (h, w, cc) = m.dim();
             if cc != c {
-                return Err(CnnError::BadShape { what: "feature map", found: vec![h, w, cc], expected: format!("{c} channels like the first image") });
+                return Err(CnnError::BadShape {
+                    what: "feature map",
+                    found: vec![h, w, cc],
+                    expected: format!("{c} channels like the first image"),
+                });
             }
             shapes.push((h, w));
             for i in 0..h {
@@ -60,7 +67,11 @@ impl Locations {
                 }
             }
         }
-        Ok(Locations { data, index, shapes })
+        Ok(Locations {
+            data,
+            index,
+            shapes,
+        })
     }
 
     /// Number of locations.
@@ -75,9 +86,19 @@ impl Locations {
 
     /// Row of location `(image, i, j)`.
     pub fn row(&self, image: usize, i: usize, j: usize) -> Result<usize> {
-        let (h, w) = self.shapes.get(image).copied().ok_or_else(|| CnnError::param("image", format!("image {image} not among {}", self.shapes.len())))?;
+        let (h, w) = self.shapes.get(image).copied().ok_or_else(|| {
+            CnnError::param(
+                "image",
+                format!("image {image} not among {}", self.shapes.len()),
+            )
+        })?;
         if i >= h || j >= w {
-            return Err(CnnError::LocationOutOfRange { i, j, height: h, width: w });
+            return Err(CnnError::LocationOutOfRange {
+                i,
+                j,
+                height: h,
+                width: w,
+            });
         }
         let before: usize = self.shapes[..image].iter().map(|(h, w)| h * w).sum();
         Ok(before + i * w + j)
@@ -99,13 +120,26 @@ pub fn sq_dists(data: &Array2<f64>) -> Array2<f64> {
     let n = data.nrows();
     let norms: Vec<f64> = data.outer_iter().map(|r| r.dot(&r)).collect();
     let gram = data.dot(&data.t());
-    Array2::from_shape_fn((n, n), |(a, b)| if a == b { 0.0 } else { (norms[a] + norms[b] - 2.0 * gram[[a, b]]).max(0.0) })
+    Array2::from_shape_fn((n, n), |(a, b)| {
+        if a == b {
+            0.0
+        } else {
+            (norms[a] + norms[b] - 2.0 * gram[[a, b]]).max(0.0)
+        }
+    })
 }
 
 /// Median over locations of the squared distance to the nearest other location.
 pub fn median_nn_sq_dist(d2: &Array2<f64>) -> f64 {
     let n = d2.nrows();
-    let mut nn: Vec<f64> = (0..n).map(|a| (0..n).filter(|&b| b != a).map(|b| d2[[a, b]]).fold(f64::INFINITY, f64::min)).collect();
+    let mut nn: Vec<f64> = (0..n)
+        .map(|a| {
+            (0..n)
+                .filter(|&b| b != a)
+                .map(|b| d2[[a, b]])
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
     nn.sort_by(|a, b| a.total_cmp(b));
     if nn.is_empty() {
         return f64::NAN;
@@ -123,17 +157,28 @@ pub fn resolve_gamma(d2: &Array2<f64>, spec: GammaSpec) -> Result<f64> {
         GammaSpec::Absolute(g) => g,
         GammaSpec::Relative(r) => {
             if !(r.is_finite() && r > 0.0) {
-                return Err(CnnError::param("gamma_rel", format!("{r} must be positive")));
+                return Err(CnnError::param(
+                    "gamma_rel",
+                    format!("{r} must be positive"),
+                ));
             }
             let m = median_nn_sq_dist(d2);
             if !(m.is_finite() && m > 0.0) {
-                return Err(CnnError::param("gamma_rel", format!("median nearest-neighbour squared distance is {m}; give an absolute gamma")));
+                return Err(CnnError::param(
+                    "gamma_rel",
+                    format!(
+                        "median nearest-neighbour squared distance is {m}; give an absolute gamma"
+                    ),
+                ));
             }
             r / m
         }
     };
     if !(g.is_finite() && g > 0.0) {
-        return Err(CnnError::param("gamma", format!("{g} must be positive and finite")));
+        return Err(CnnError::param(
+            "gamma",
+            format!("{g} must be positive and finite"),
+        ));
     }
     Ok(g)
 }
@@ -155,7 +200,12 @@ pub struct LocationRelevance {
 impl LocationRelevance {
     pub(crate) fn new(relevance: Array1<f64>, score: f64) -> Self {
         let propagated = relevance.sum();
-        LocationRelevance { relevance, score, propagated, residual: score - propagated }
+        LocationRelevance {
+            relevance,
+            score,
+            propagated,
+            residual: score - propagated,
+        }
     }
 }
 

@@ -22,12 +22,28 @@ fn deactivated_neurons_get_exactly_zero_relevance() {
     let d2 = sq_dists(&l.data);
     let gamma = resolve_gamma(&d2, GammaSpec::Relative(1.0)).unwrap_or_else(|e| panic!("{e}"));
     let kde = Kde::new(l.data.clone(), gamma).unwrap_or_else(|e| panic!("{e}"));
-    let rff = kde.random_features(300, 0.1, 7).unwrap_or_else(|e| panic!("{e}"));
-    let km = KMeansModel::fit(&l.data, &KMeansParams { n_clusters: 3, n_init: 3, max_iter: 100, seed: 1 }).unwrap_or_else(|e| panic!("{e}"));
+    let rff = kde
+        .random_features(300, 0.1, 7)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let km = KMeansModel::fit(
+        &l.data,
+        &KMeansParams {
+            n_clusters: 3,
+            n_init: 3,
+            max_iter: 100,
+            seed: 1,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut zeros_seen = 0;
     for r in 0..l.len() {
         let a = l.data.row(r);
-        let explanations = [kde.explain_outlier(r, gamma), rff.explain(&l.data, r), km.explain(a, km.labels[r], 1.0).unwrap_or_else(|e| panic!("{e}"))];
+        let explanations = [
+            kde.explain_outlier(r, gamma),
+            rff.explain(&l.data, r),
+            km.explain(a, km.labels[r], 1.0)
+                .unwrap_or_else(|e| panic!("{e}")),
+        ];
         for e in &explanations {
             for (i, &ai) in a.iter().enumerate() {
                 if ai == 0.0 {
@@ -53,7 +69,11 @@ fn outlier_rule_conserves_the_dot_part_and_matches_the_formula() {
     let others: Vec<usize> = (0..l.len()).filter(|&k| k != r).collect();
     let h: Vec<f64> = others.iter().map(|&k| sq_dists(&l.data)[[r, k]]).collect();
     let p = softmin(&h, beta);
-    let rdot: f64 = others.iter().zip(&p).map(|(&k, pk)| pk * a.dot(&(&a - &l.data.row(k)))).sum();
+    let rdot: f64 = others
+        .iter()
+        .zip(&p)
+        .map(|(&k, pk)| pk * a.dot(&(&a - &l.data.row(k))))
+        .sum();
     assert!((e.propagated - rdot).abs() < 1e-9 * rdot.abs().max(1.0));
     // The outlier score is the LME of the distances: o = −1/γ log mean exp(−γ h).
     let o = -(h.iter().map(|v| (-0.05 * v).exp()).sum::<f64>() / h.len() as f64).ln() / 0.05;
@@ -67,9 +87,12 @@ fn leave_one_out_scores_are_not_flat_and_rff_approximates_kde() {
     let gamma = resolve_gamma(&d2, GammaSpec::Relative(1.0)).unwrap_or_else(|e| panic!("{e}"));
     let kde = Kde::new(l.data.clone(), gamma).unwrap_or_else(|e| panic!("{e}"));
     let s = kde.outlier_scores();
-    let spread = s.iter().cloned().fold(f64::MIN, f64::max) - s.iter().cloned().fold(f64::MAX, f64::min);
+    let spread =
+        s.iter().cloned().fold(f64::MIN, f64::max) - s.iter().cloned().fold(f64::MAX, f64::min);
     assert!(spread > 1e-3, "{s:?}");
-    let rff = kde.random_features(20000, 0.1, 3).unwrap_or_else(|e| panic!("{e}"));
+    let rff = kde
+        .random_features(20000, 0.1, 3)
+        .unwrap_or_else(|e| panic!("{e}"));
     for r in [0, 7, 20] {
         let (exact, approx) = (kde.inlier_score(r), rff.inlier_score(r));
         assert!((exact - approx).abs() < 0.05, "{exact} vs {approx}");
@@ -79,15 +102,29 @@ fn leave_one_out_scores_are_not_flat_and_rff_approximates_kde() {
 #[test]
 fn cluster_rule_is_conservative_up_to_the_residual_and_biases_vanish() {
     let l = locs();
-    let km = KMeansModel::fit(&l.data, &KMeansParams { n_clusters: 4, n_init: 2, max_iter: 50, seed: 0 }).unwrap_or_else(|e| panic!("{e}"));
+    let km = KMeansModel::fit(
+        &l.data,
+        &KMeansParams {
+            n_clusters: 4,
+            n_init: 2,
+            max_iter: 50,
+            seed: 0,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     for k in 0..4 {
         let n = km.centroids.row(k).dot(&km.centroids.row(k)).sqrt();
         assert!((n - km.norm).abs() < 1e-9 * km.norm);
     }
     for r in 0..l.len() {
         let c = km.labels[r];
-        let e = km.explain(l.data.row(r), c, 1.0).unwrap_or_else(|e| panic!("{e}"));
-        assert!(e.score >= -1e-9, "assigned cluster has non-negative evidence");
+        let e = km
+            .explain(l.data.row(r), c, 1.0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            e.score >= -1e-9,
+            "assigned cluster has non-negative evidence"
+        );
         // With equal norms, h_k = w_kᵀa, so Σ R^dot = Σ p_k h_k ≥ min h = score: residual ≤ 0.
         assert!(e.residual <= 1e-9);
     }
@@ -99,8 +136,22 @@ fn parameter_errors() {
     let l = locs();
     assert!(Kde::new(l.data.slice(ndarray::s![0..1, ..]).to_owned(), 1.0).is_err());
     assert!(Kde::new(l.data.clone(), 0.0).is_err());
-    assert!(KMeansModel::fit(&l.data, &KMeansParams { n_clusters: 1, ..Default::default() }).is_err());
-    assert!(KMeansModel::fit(&l.data, &KMeansParams { n_clusters: 100, ..Default::default() }).is_err());
+    assert!(KMeansModel::fit(
+        &l.data,
+        &KMeansParams {
+            n_clusters: 1,
+            ..Default::default()
+        }
+    )
+    .is_err());
+    assert!(KMeansModel::fit(
+        &l.data,
+        &KMeansParams {
+            n_clusters: 100,
+            ..Default::default()
+        }
+    )
+    .is_err());
     let d2 = sq_dists(&l.data);
     assert!(resolve_gamma(&d2, GammaSpec::Relative(-1.0)).is_err());
     assert!(resolve_gamma(&d2, GammaSpec::Absolute(f64::NAN)).is_err());

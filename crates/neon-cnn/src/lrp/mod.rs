@@ -95,9 +95,14 @@ impl Rule {
     pub fn parse(spec: &str, bounds: &InputBounds) -> Result<Rule> {
         let (name, value) = match spec.split_once('=') {
             Some((n, v)) => {
-                let v: f32 = v.trim().parse().map_err(|_| CnnError::param("rule", format!("`{spec}`: `{v}` is not a number")))?;
+                let v: f32 = v.trim().parse().map_err(|_| {
+                    CnnError::param("rule", format!("`{spec}`: `{v}` is not a number"))
+                })?;
                 if !v.is_finite() || v < 0.0 {
-                    return Err(CnnError::param("rule", format!("`{spec}`: the value must be finite and >= 0")));
+                    return Err(CnnError::param(
+                        "rule",
+                        format!("`{spec}`: the value must be finite and >= 0"),
+                    ));
                 }
                 (n.trim(), Some(v))
             }
@@ -106,17 +111,36 @@ impl Rule {
         let eps = DEFAULT_EPSILON;
         Ok(match name {
             "zero" | "lrp-0" | "lrp0" => Rule::Zero,
-            "epsilon" | "eps" => Rule::Epsilon { epsilon: value.unwrap_or(eps) },
-            "gamma" => Rule::Gamma { gamma: value.unwrap_or(DEFAULT_GAMMA), epsilon: eps },
+            "epsilon" | "eps" => Rule::Epsilon {
+                epsilon: value.unwrap_or(eps),
+            },
+            "gamma" => Rule::Gamma {
+                gamma: value.unwrap_or(DEFAULT_GAMMA),
+                epsilon: eps,
+            },
             "zplus" | "z-plus" | "alpha1beta0" => Rule::ZPlus { epsilon: eps },
-            "zbox" | "z-box" | "box" => Rule::ZBox { low: bounds.low.clone(), high: bounds.high.clone(), epsilon: eps },
+            "zbox" | "z-box" | "box" => Rule::ZBox {
+                low: bounds.low.clone(),
+                high: bounds.high.clone(),
+                epsilon: eps,
+            },
             "flat" => Rule::Flat { epsilon: eps },
             "wsquare" | "w2" | "w-square" => Rule::WSquare { epsilon: eps },
             _ => {
                 return Err(CnnError::UnknownName {
                     kind: "rule",
                     name: spec.to_string(),
-                    known: ["zero", "epsilon[=E]", "gamma[=G]", "zplus", "zbox", "flat", "wsquare"].map(String::from).to_vec(),
+                    known: [
+                        "zero",
+                        "epsilon[=E]",
+                        "gamma[=G]",
+                        "zplus",
+                        "zbox",
+                        "flat",
+                        "wsquare",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                 })
             }
         })
@@ -140,7 +164,11 @@ impl PoolRule {
         match name {
             "winner-take-all" | "wta" | "max" => Ok(PoolRule::WinnerTakeAll),
             "proportional" | "prop" => Ok(PoolRule::Proportional),
-            _ => Err(CnnError::UnknownName { kind: "pool rule", name: name.into(), known: vec!["winner-take-all".into(), "proportional".into()] }),
+            _ => Err(CnnError::UnknownName {
+                kind: "pool rule",
+                name: name.into(),
+                known: vec!["winner-take-all".into(), "proportional".into()],
+            }),
         }
     }
 }
@@ -208,7 +236,7 @@ impl LrpResult {
 }
 
 enum Prepared {
-    Conv(PreparedConv),
+    Conv(Box<PreparedConv>),
     Pool(PoolRule),
 }
 
@@ -226,7 +254,10 @@ impl<'a> LrpContext<'a> {
     pub fn new(net: &'a Network, record: &'a ForwardRecord, rules: Vec<LayerRule>) -> Result<Self> {
         let n = record.n_layers();
         if rules.len() != n {
-            return Err(CnnError::param("rules", format!("{} rules for {} recorded layers", rules.len(), n)));
+            return Err(CnnError::param(
+                "rules",
+                format!("{} rules for {} recorded layers", rules.len(), n),
+            ));
         }
         let prepared = net.layers[..n]
             .iter()
@@ -234,14 +265,33 @@ impl<'a> LrpContext<'a> {
             .enumerate()
             .map(|(l, (layer, rule))| match (layer, rule) {
                 (Layer::Conv(conv), LayerRule::Conv(rule)) => {
-                    let z = record.pre_activations[l].as_ref().ok_or_else(|| CnnError::param("record", "missing pre-activation"))?;
-                    Ok(Prepared::Conv(PreparedConv::new(conv, &record.inputs[l], z, rule)?))
+                    let z = record.pre_activations[l]
+                        .as_ref()
+                        .ok_or_else(|| CnnError::param("record", "missing pre-activation"))?;
+                    Ok(Prepared::Conv(Box::new(PreparedConv::new(
+                        conv,
+                        &record.inputs[l],
+                        z,
+                        rule,
+                    )?)))
                 }
                 (Layer::MaxPool { .. }, LayerRule::Pool(p)) => Ok(Prepared::Pool(*p)),
-                (layer, rule) => Err(CnnError::param("rules", format!("rule {} cannot be used on layer {}", rule.name(), layer.name()))),
+                (layer, rule) => Err(CnnError::param(
+                    "rules",
+                    format!(
+                        "rule {} cannot be used on layer {}",
+                        rule.name(),
+                        layer.name()
+                    ),
+                )),
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(LrpContext { net, record, rules, prepared })
+        Ok(LrpContext {
+            net,
+            record,
+            rules,
+            prepared,
+        })
     }
 
     /// The rules in use, one per layer.
@@ -280,14 +330,20 @@ impl<'a> LrpContext<'a> {
                 absorbed: out_sum - in_sum,
             });
         }
-        Ok(LrpResult { input_relevance: r, layers })
+        Ok(LrpResult {
+            input_relevance: r,
+            layers,
+        })
     }
 }
 
 /// Σ of an array in `f64`.
 pub fn sum64(x: &Array3<f32>) -> f64 {
     match x.as_slice() {
-        Some(s) => s.par_chunks(4096).map(|c| c.iter().map(|&v| v as f64).sum::<f64>()).sum(),
+        Some(s) => s
+            .par_chunks(4096)
+            .map(|c| c.iter().map(|&v| v as f64).sum::<f64>())
+            .sum(),
         None => x.iter().map(|&v| v as f64).sum(),
     }
 }
@@ -297,38 +353,46 @@ fn pool_backward(a: &Array3<f32>, r: &Array3<f32>, rule: PoolRule) -> Array3<f32
     let (h, w, c) = a.dim();
     let (ho, wo, _) = r.dim();
     let mut out = Array3::<f32>::zeros((h, w, c));
-    out.axis_chunks_iter_mut(ndarray::Axis(0), 2).into_par_iter().enumerate().for_each(|(y, mut rows)| {
-        if y >= ho || rows.dim().0 < 2 {
-            return;
-        }
-        for x in 0..wo {
-            for ch in 0..c {
-                let rv = r[[y, x, ch]];
-                if rv == 0.0 {
-                    continue;
-                }
-                let vals = [a[[2 * y, 2 * x, ch]], a[[2 * y, 2 * x + 1, ch]], a[[2 * y + 1, 2 * x, ch]], a[[2 * y + 1, 2 * x + 1, ch]]];
-                let shares: [f32; 4] = match rule {
-                    PoolRule::WinnerTakeAll => {
-                        let m = vals.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-                        let n = vals.iter().filter(|&&v| v == m).count() as f32;
-                        vals.map(|v| if v == m { rv / n } else { 0.0 })
+    out.axis_chunks_iter_mut(ndarray::Axis(0), 2)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(y, mut rows)| {
+            if y >= ho || rows.dim().0 < 2 {
+                return;
+            }
+            for x in 0..wo {
+                for ch in 0..c {
+                    let rv = r[[y, x, ch]];
+                    if rv == 0.0 {
+                        continue;
                     }
-                    PoolRule::Proportional => {
-                        let s: f32 = vals.iter().map(|v| v.max(0.0)).sum();
-                        if s > 0.0 {
-                            vals.map(|v| rv * v.max(0.0) / s)
-                        } else {
-                            [rv / 4.0; 4]
+                    let vals = [
+                        a[[2 * y, 2 * x, ch]],
+                        a[[2 * y, 2 * x + 1, ch]],
+                        a[[2 * y + 1, 2 * x, ch]],
+                        a[[2 * y + 1, 2 * x + 1, ch]],
+                    ];
+                    let shares: [f32; 4] = match rule {
+                        PoolRule::WinnerTakeAll => {
+                            let m = vals.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+                            let n = vals.iter().filter(|&&v| v == m).count() as f32;
+                            vals.map(|v| if v == m { rv / n } else { 0.0 })
                         }
+                        PoolRule::Proportional => {
+                            let s: f32 = vals.iter().map(|v| v.max(0.0)).sum();
+                            if s > 0.0 {
+                                vals.map(|v| rv * v.max(0.0) / s)
+                            } else {
+                                [rv / 4.0; 4]
+                            }
+                        }
+                    };
+                    for (k, share) in shares.iter().enumerate() {
+                        rows[[k / 2, 2 * x + k % 2, ch]] += share;
                     }
-                };
-                for (k, share) in shares.iter().enumerate() {
-                    rows[[k / 2, 2 * x + k % 2, ch]] += share;
                 }
             }
-        }
-    });
+        });
     out
 }
 
@@ -356,7 +420,10 @@ pub(crate) fn safe_div(r: f32, d: f32) -> f32 {
 
 /// Element-wise `out += coef · f ⊙ g`.
 pub(crate) fn add_product(out: &mut Array3<f32>, f: &Array3<f32>, g: &Array3<f32>, coef: f32) {
-    Zip::from(out).and(f).and(g).par_for_each(|o, &f, &g| *o += coef * f * g);
+    Zip::from(out)
+        .and(f)
+        .and(g)
+        .par_for_each(|o, &f, &g| *o += coef * f * g);
 }
 
 #[cfg(test)]

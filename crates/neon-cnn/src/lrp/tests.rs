@@ -59,7 +59,9 @@ fn slow_rule(conv: &Conv, x: &Array3<f32>, r: &Array3<f32>, rule: &Rule) -> Vec<
     let b = |j: usize| conv.bias[j % co_n] as f64;
     let n_in = xs.len();
     let n_out = rs.len();
-    let z: Vec<f64> = (0..n_out).map(|j| (0..n_in).map(|i| xs[i] * m[i][j]).sum::<f64>() + b(j)).collect();
+    let z: Vec<f64> = (0..n_out)
+        .map(|j| (0..n_in).map(|i| xs[i] * m[i][j]).sum::<f64>() + b(j))
+        .collect();
     let pos = |v: f64| v.max(0.0);
     let neg = |v: f64| v.min(0.0);
     // contrib(i, j, branch) and bias term per branch
@@ -67,15 +69,23 @@ fn slow_rule(conv: &Conv, x: &Array3<f32>, r: &Array3<f32>, rule: &Rule) -> Vec<
     for j in 0..n_out {
         let (contrib, den): (Box<dyn Fn(usize) -> f64>, f64) = match rule {
             Rule::Zero => (Box::new(|i| xs[i] * m[i][j]), z[j]),
-            Rule::Epsilon { epsilon } => (Box::new(|i| xs[i] * m[i][j]), stab(z[j], *epsilon as f64)),
+            Rule::Epsilon { epsilon } => {
+                (Box::new(|i| xs[i] * m[i][j]), stab(z[j], *epsilon as f64))
+            }
             Rule::Gamma { gamma, epsilon } => {
                 let g = *gamma as f64;
                 if z[j] > 0.0 {
-                    let c = move |i: usize| pos(xs[i]) * (m[i][j] + g * pos(m[i][j])) + neg(xs[i]) * (m[i][j] + g * neg(m[i][j]));
+                    let c = move |i: usize| {
+                        pos(xs[i]) * (m[i][j] + g * pos(m[i][j]))
+                            + neg(xs[i]) * (m[i][j] + g * neg(m[i][j]))
+                    };
                     let d = (0..n_in).map(&c).sum::<f64>() + b(j) + g * pos(b(j));
                     (Box::new(c), stab(d, *epsilon as f64))
                 } else if z[j] < 0.0 {
-                    let c = move |i: usize| pos(xs[i]) * (m[i][j] + g * neg(m[i][j])) + neg(xs[i]) * (m[i][j] + g * pos(m[i][j]));
+                    let c = move |i: usize| {
+                        pos(xs[i]) * (m[i][j] + g * neg(m[i][j]))
+                            + neg(xs[i]) * (m[i][j] + g * pos(m[i][j]))
+                    };
                     let d = (0..n_in).map(&c).sum::<f64>() + b(j) + g * neg(b(j));
                     (Box::new(c), stab(d, *epsilon as f64))
                 } else {
@@ -88,7 +98,11 @@ fn slow_rule(conv: &Conv, x: &Array3<f32>, r: &Array3<f32>, rule: &Rule) -> Vec<
                 (Box::new(c), stab(d, *epsilon as f64))
             }
             Rule::ZBox { low, high, epsilon } => {
-                let c = move |i: usize| xs[i] * m[i][j] - low[i % ci_n] as f64 * pos(m[i][j]) - high[i % ci_n] as f64 * neg(m[i][j]);
+                let c = move |i: usize| {
+                    xs[i] * m[i][j]
+                        - low[i % ci_n] as f64 * pos(m[i][j])
+                        - high[i % ci_n] as f64 * neg(m[i][j])
+                };
                 let d = (0..n_in).map(&c).sum::<f64>();
                 (Box::new(c), stab(d, *epsilon as f64))
             }
@@ -114,22 +128,54 @@ fn slow_rule(conv: &Conv, x: &Array3<f32>, r: &Array3<f32>, rule: &Rule) -> Vec<
     out
 }
 
-fn random_layer(seed: u64, ci: usize, co: usize, h: usize, w: usize, signed_input: bool) -> (Conv, Array3<f32>, Array3<f32>) {
+fn random_layer(
+    seed: u64,
+    ci: usize,
+    co: usize,
+    h: usize,
+    w: usize,
+    signed_input: bool,
+) -> (Conv, Array3<f32>, Array3<f32>) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let kernel = Kernel::from_hwio(ci, co, (0..9 * ci * co).map(|_| rng.gen_range(-1.0..1.0)).collect());
+    let kernel = Kernel::from_hwio(
+        ci,
+        co,
+        (0..9 * ci * co).map(|_| rng.gen_range(-1.0..1.0)).collect(),
+    );
     let bias = (0..co).map(|_| rng.gen_range(-0.5..0.5)).collect();
-    let x = Array3::from_shape_fn((h, w, ci), |_| if signed_input { rng.gen_range(-1.0..1.0) } else { rng.gen_range(0.0f32..1.0).max(0.3) - 0.3 });
+    let x = Array3::from_shape_fn((h, w, ci), |_| {
+        if signed_input {
+            rng.gen_range(-1.0..1.0)
+        } else {
+            rng.gen_range(0.0f32..1.0).max(0.3) - 0.3
+        }
+    });
     let r = Array3::from_shape_fn((h, w, co), |_| rng.gen_range(-1.0..1.0));
-    (Conv { name: "conv1_1".into(), kernel, bias }, x, r)
+    (
+        Conv {
+            name: "conv1_1".into(),
+            kernel,
+            bias,
+        },
+        x,
+        r,
+    )
 }
 
 fn all_rules(c: usize) -> Vec<Rule> {
     vec![
         Rule::Zero,
         Rule::Epsilon { epsilon: 0.1 },
-        Rule::Gamma { gamma: 0.25, epsilon: 1e-6 },
+        Rule::Gamma {
+            gamma: 0.25,
+            epsilon: 1e-6,
+        },
         Rule::ZPlus { epsilon: 1e-6 },
-        Rule::ZBox { low: vec![-1.0; c], high: vec![1.0; c], epsilon: 1e-6 },
+        Rule::ZBox {
+            low: vec![-1.0; c],
+            high: vec![1.0; c],
+            epsilon: 1e-6,
+        },
         Rule::Flat { epsilon: 1e-6 },
         Rule::WSquare { epsilon: 1e-6 },
     ]
@@ -138,11 +184,16 @@ fn all_rules(c: usize) -> Vec<Rule> {
 #[test]
 fn every_rule_matches_its_matrix_form() {
     for signed in [false, true] {
-        for (seed, (ci, co, h, w)) in [(2, 3, 4, 5), (3, 2, 3, 3), (1, 4, 2, 6)].into_iter().enumerate() {
+        for (seed, (ci, co, h, w)) in [(2, 3, 4, 5), (3, 2, 3, 3), (1, 4, 2, 6)]
+            .into_iter()
+            .enumerate()
+        {
             let (conv, x, r) = random_layer(seed as u64 + 10, ci, co, h, w, signed);
-            let z = crate::ops::conv3x3(&x.view(), &conv.kernel, crate::ops::Post::Bias(&conv.bias));
+            let z =
+                crate::ops::conv3x3(&x.view(), &conv.kernel, crate::ops::Post::Bias(&conv.bias));
             for rule in all_rules(ci) {
-                let fast = PreparedConv::new(&conv, &x, &z, &rule).and_then(|p| Ok(p.backward_with(&conv, &x, &z, &r)));
+                let fast = PreparedConv::new(&conv, &x, &z, &rule)
+                    .map(|p| p.backward_with(&conv, &x, &z, &r));
                 let fast = match fast {
                     Ok(f) => f,
                     Err(e) => panic!("{}: {e}", rule.name()),
@@ -150,7 +201,11 @@ fn every_rule_matches_its_matrix_form() {
                 let slow = slow_rule(&conv, &x, &r, &rule);
                 let scale = slow.iter().fold(0f64, |a, v| a.max(v.abs())).max(1e-3);
                 for (f, s) in fast.iter().zip(&slow) {
-                    assert!(((*f as f64) - s).abs() <= 1e-4 * scale, "{} signed={signed}: {f} vs {s}", rule.name());
+                    assert!(
+                        ((*f as f64) - s).abs() <= 1e-4 * scale,
+                        "{} signed={signed}: {f} vs {s}",
+                        rule.name()
+                    );
                 }
             }
         }
@@ -162,7 +217,10 @@ fn pool_winner_take_all_splits_ties_and_proportional_is_proportional() {
     let a = Array3::from_shape_vec((2, 2, 1), vec![1.0, 3.0, 3.0, 2.0]).unwrap_or_default();
     let r = Array3::from_elem((1, 1, 1), 1.0f32);
     let wta = pool_backward(&a, &r, PoolRule::WinnerTakeAll);
-    assert_eq!(wta.iter().cloned().collect::<Vec<_>>(), vec![0.0, 0.5, 0.5, 0.0]);
+    assert_eq!(
+        wta.iter().cloned().collect::<Vec<_>>(),
+        vec![0.0, 0.5, 0.5, 0.0]
+    );
     let prop = pool_backward(&a, &r, PoolRule::Proportional);
     let expect = [1.0 / 9.0, 3.0 / 9.0, 3.0 / 9.0, 2.0 / 9.0];
     for (p, e) in prop.iter().zip(expect) {
@@ -171,7 +229,14 @@ fn pool_winner_take_all_splits_ties_and_proportional_is_proportional() {
 }
 
 fn tiny_net(with_bias: bool, seed: u64) -> Network {
-    Network::random(&VggConfig { in_channels: 3, blocks: vec![vec![4, 5], vec![6]] }, seed, with_bias)
+    Network::random(
+        &VggConfig {
+            in_channels: 3,
+            blocks: vec![vec![4, 5], vec![6]],
+        },
+        seed,
+        with_bias,
+    )
 }
 
 #[test]
@@ -180,9 +245,24 @@ fn lrp0_on_bias_free_relu_net_is_gradient_times_input() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
     let x = Array3::from_shape_fn((8, 8, 3), |_| rng.gen_range(-1.0f32..1.0));
     let cut = net.layers.len() - 1;
-    let f = |x: &Array3<f32>| -> f64 { net.forward(x, cut).map(|r| sum64(&r.output)).unwrap_or(f64::NAN) };
+    let f = |x: &Array3<f32>| -> f64 {
+        net.forward(x, cut)
+            .map(|r| sum64(&r.output))
+            .unwrap_or(f64::NAN)
+    };
     let rec = net.forward(&x, cut).unwrap_or_else(|e| panic!("{e}"));
-    let rules = presets::assign(&net, cut, presets::preset("lrp-0").unwrap_or_else(|e| panic!("{e}")), &InputBounds { low: vec![0.0; 3], high: vec![1.0; 3] }, PoolRule::WinnerTakeAll, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let rules = presets::assign(
+        &net,
+        cut,
+        presets::preset("lrp-0").unwrap_or_else(|e| panic!("{e}")),
+        &InputBounds {
+            low: vec![0.0; 3],
+            high: vec![1.0; 3],
+        },
+        PoolRule::WinnerTakeAll,
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let ctx = LrpContext::new(&net, &rec, rules).unwrap_or_else(|e| panic!("{e}"));
     // Relevance at the top = the output itself, i.e. explaining f(x) = Σ output.
     let lrp = ctx.propagate(&rec.output).unwrap_or_else(|e| panic!("{e}"));
@@ -199,42 +279,96 @@ fn lrp0_on_bias_free_relu_net_is_gradient_times_input() {
         let gxi = grad * x[[i, j, k]] as f64;
         max_err = max_err.max((gxi - lrp.input_relevance[[i, j, k]] as f64).abs());
     }
-    assert!(max_err < 2e-3 * scale.max(1.0), "max |LRP-0 − grad×input| = {max_err} (scale {scale})");
+    assert!(
+        max_err < 2e-3 * scale.max(1.0),
+        "max |LRP-0 − grad×input| = {max_err} (scale {scale})"
+    );
     // And it is conservative: nothing absorbed without biases.
     for l in &lrp.layers {
-        assert!(l.absorbed.abs() < 1e-3 * l.relevance_out.abs().max(1.0), "{l:?}");
+        assert!(
+            l.absorbed.abs() < 1e-3 * l.relevance_out.abs().max(1.0),
+            "{l:?}"
+        );
     }
 }
 
 #[test]
 fn presets_cover_every_layer_and_overrides_apply() {
     let net = tiny_net(true, 1);
-    let bounds = InputBounds { low: vec![-2.0; 3], high: vec![2.0; 3] };
+    let bounds = InputBounds {
+        low: vec![-2.0; 3],
+        high: vec![2.0; 3],
+    };
     let cut = net.layer_index("pool2").unwrap_or(0);
     for p in PRESETS {
-        let rules = presets::assign(&net, cut, p, &bounds, PoolRule::WinnerTakeAll, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let rules = presets::assign(&net, cut, p, &bounds, PoolRule::WinnerTakeAll, &[])
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rules.len(), cut + 1);
-        let rec = net.forward(&Array3::from_elem((8, 8, 3), 0.3), cut).unwrap_or_else(|e| panic!("{e}"));
+        let rec = net
+            .forward(&Array3::from_elem((8, 8, 3), 0.3), cut)
+            .unwrap_or_else(|e| panic!("{e}"));
         let ctx = LrpContext::new(&net, &rec, rules).unwrap_or_else(|e| panic!("{e}"));
         let res = ctx.propagate(&rec.output).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(res.layers.len(), cut + 1);
-        assert!(res.input_relevance.iter().all(|v| v.is_finite()), "{}", p.name);
+        assert!(
+            res.input_relevance.iter().all(|v| v.is_finite()),
+            "{}",
+            p.name
+        );
     }
     let p = presets::preset("epsilon-gamma-box").unwrap_or_else(|e| panic!("{e}"));
-    let rules = presets::assign(&net, cut, p, &bounds, PoolRule::Proportional, &[("conv1_2".into(), Rule::Epsilon { epsilon: 0.5 })]).unwrap_or_else(|e| panic!("{e}"));
+    let rules = presets::assign(
+        &net,
+        cut,
+        p,
+        &bounds,
+        PoolRule::Proportional,
+        &[("conv1_2".into(), Rule::Epsilon { epsilon: 0.5 })],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rules[1], LayerRule::Conv(Rule::Epsilon { epsilon: 0.5 }));
     assert!(matches!(rules[0], LayerRule::Conv(Rule::ZBox { .. })));
     assert_eq!(rules[2], LayerRule::Pool(PoolRule::Proportional));
-    assert!(presets::assign(&net, cut, p, &bounds, PoolRule::Proportional, &[("conv9_9".into(), Rule::Zero)]).is_err());
-    assert!(presets::assign(&net, cut, p, &bounds, PoolRule::Proportional, &[("pool1".into(), Rule::Zero)]).is_err());
+    assert!(presets::assign(
+        &net,
+        cut,
+        p,
+        &bounds,
+        PoolRule::Proportional,
+        &[("conv9_9".into(), Rule::Zero)]
+    )
+    .is_err());
+    assert!(presets::assign(
+        &net,
+        cut,
+        p,
+        &bounds,
+        PoolRule::Proportional,
+        &[("pool1".into(), Rule::Zero)]
+    )
+    .is_err());
     assert!(presets::preset("nope").is_err());
 }
 
 #[test]
 fn rule_parse_reads_values_and_rejects_junk() {
-    let b = InputBounds { low: vec![0.0; 3], high: vec![1.0; 3] };
-    assert_eq!(Rule::parse("gamma=0.5", &b).ok(), Some(Rule::Gamma { gamma: 0.5, epsilon: DEFAULT_EPSILON }));
-    assert_eq!(Rule::parse("epsilon", &b).ok(), Some(Rule::Epsilon { epsilon: DEFAULT_EPSILON }));
+    let b = InputBounds {
+        low: vec![0.0; 3],
+        high: vec![1.0; 3],
+    };
+    assert_eq!(
+        Rule::parse("gamma=0.5", &b).ok(),
+        Some(Rule::Gamma {
+            gamma: 0.5,
+            epsilon: DEFAULT_EPSILON
+        })
+    );
+    assert_eq!(
+        Rule::parse("epsilon", &b).ok(),
+        Some(Rule::Epsilon {
+            epsilon: DEFAULT_EPSILON
+        })
+    );
     assert!(Rule::parse("gamma=-1", &b).is_err());
     assert!(Rule::parse("gamma=x", &b).is_err());
     assert!(Rule::parse("magic", &b).is_err());

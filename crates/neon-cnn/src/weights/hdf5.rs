@@ -32,10 +32,18 @@ struct Cur<'a, 'b> {
 
 impl<'a, 'b> Cur<'a, 'b> {
     fn err(&self, what: &str) -> CnnError {
-        CnnError::format(self.f.path, "hdf5", format!("{what} (at byte {})", self.pos))
+        CnnError::format(
+            self.f.path,
+            "hdf5",
+            format!("{what} (at byte {})", self.pos),
+        )
     }
     fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.f.bytes.len()).ok_or_else(|| self.err("unexpected end of file"))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.f.bytes.len())
+            .ok_or_else(|| self.err("unexpected end of file"))?;
         let s = &self.f.bytes[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -79,7 +87,10 @@ impl<'a, 'b> Cur<'a, 'b> {
     }
     fn sig(&mut self, s: &[u8]) -> Result<()> {
         if self.bytes(s.len())? != s {
-            return Err(self.err(&format!("expected signature {}", String::from_utf8_lossy(s))));
+            return Err(self.err(&format!(
+                "expected signature {}",
+                String::from_utf8_lossy(s)
+            )));
         }
         Ok(())
     }
@@ -99,12 +110,27 @@ enum Value {
 
 impl<'a> File<'a> {
     fn at<'b>(&'b self, addr: u64) -> Result<Cur<'a, 'b>> {
-        let pos = usize::try_from(addr).ok().filter(|&p| p < self.bytes.len()).ok_or_else(|| CnnError::format(self.path, "hdf5", format!("address {addr} outside the file")))?;
+        let pos = usize::try_from(addr)
+            .ok()
+            .filter(|&p| p < self.bytes.len())
+            .ok_or_else(|| {
+                CnnError::format(
+                    self.path,
+                    "hdf5",
+                    format!("address {addr} outside the file"),
+                )
+            })?;
         Ok(Cur { f: self, pos })
     }
 
     fn sub<'b>(&'b self, data: &'a [u8]) -> File<'a> {
-        File { bytes: data, path: self.path, so: self.so, sl: self.sl, base: self.base }
+        File {
+            bytes: data,
+            path: self.path,
+            so: self.so,
+            sl: self.sl,
+            base: self.base,
+        }
     }
 
     fn open(bytes: &'a [u8], path: &'a Path) -> Result<(File<'a>, u64)> {
@@ -116,13 +142,26 @@ impl<'a> File<'a> {
         if off + 8 > bytes.len() {
             return Err(CnnError::format(path, "hdf5", "no HDF5 signature"));
         }
-        let mut f = File { bytes, path, so: 8, sl: 8, base: off as u64 };
+        let mut f = File {
+            bytes,
+            path,
+            so: 8,
+            sl: 8,
+            base: off as u64,
+        };
         let version = bytes.get(off + 8).copied().unwrap_or(255);
         let root = match version {
             0 | 1 => {
-                let (so, sl) = (bytes.get(off + 13).copied().unwrap_or(0) as usize, bytes.get(off + 14).copied().unwrap_or(0) as usize);
+                let (so, sl) = (
+                    bytes.get(off + 13).copied().unwrap_or(0) as usize,
+                    bytes.get(off + 14).copied().unwrap_or(0) as usize,
+                );
                 if !matches!(so, 2 | 4 | 8) || !matches!(sl, 2 | 4 | 8) {
-                    return Err(CnnError::format(path, "hdf5", format!("unsupported offset/length sizes {so}/{sl}")));
+                    return Err(CnnError::format(
+                        path,
+                        "hdf5",
+                        format!("unsupported offset/length sizes {so}/{sl}"),
+                    ));
                 }
                 f.so = so;
                 f.sl = sl;
@@ -138,9 +177,16 @@ impl<'a> File<'a> {
                 c.addr()?
             }
             2 | 3 => {
-                let (so, sl) = (bytes.get(off + 9).copied().unwrap_or(0) as usize, bytes.get(off + 10).copied().unwrap_or(0) as usize);
+                let (so, sl) = (
+                    bytes.get(off + 9).copied().unwrap_or(0) as usize,
+                    bytes.get(off + 10).copied().unwrap_or(0) as usize,
+                );
                 if !matches!(so, 2 | 4 | 8) || !matches!(sl, 2 | 4 | 8) {
-                    return Err(CnnError::format(path, "hdf5", format!("unsupported offset/length sizes {so}/{sl}")));
+                    return Err(CnnError::format(
+                        path,
+                        "hdf5",
+                        format!("unsupported offset/length sizes {so}/{sl}"),
+                    ));
                 }
                 f.so = so;
                 f.sl = sl;
@@ -154,7 +200,13 @@ impl<'a> File<'a> {
                 c.skip(2 * so)?; // extension, end-of-file
                 c.addr()?
             }
-            v => return Err(CnnError::format(path, "hdf5", format!("unsupported superblock version {v}"))),
+            v => {
+                return Err(CnnError::format(
+                    path,
+                    "hdf5",
+                    format!("unsupported superblock version {v}"),
+                ))
+            }
         };
         Ok((f, root))
     }
@@ -179,7 +231,10 @@ impl<'a> File<'a> {
             let size = c.uint(1 << (flags & 3))? as usize;
             let mut blocks = vec![(c.pos, c.pos + size)];
             while let Some((start, end)) = blocks.pop() {
-                let mut m = Cur { f: self, pos: start };
+                let mut m = Cur {
+                    f: self,
+                    pos: start,
+                };
                 while m.pos + 4 + if flags & 4 != 0 { 2 } else { 0 } <= end {
                     let kind = m.u8()? as u16;
                     let msize = m.u16()? as usize;
@@ -189,13 +244,20 @@ impl<'a> File<'a> {
                     }
                     let data = m.bytes(msize)?;
                     if kind == 0x10 {
-                        let mut cc = Cur { f: &self.sub(data), pos: 0 };
+                        let mut cc = Cur {
+                            f: &self.sub(data),
+                            pos: 0,
+                        };
                         let (a, l) = (cc.addr()?, cc.len()? as usize);
                         let mut oc = self.at(a)?;
                         oc.sig(b"OCHK")?;
                         blocks.push((oc.pos, (a as usize + l).saturating_sub(4)));
                     } else {
-                        out.push(Msg { kind, flags: mflags, data });
+                        out.push(Msg {
+                            kind,
+                            flags: mflags,
+                            data,
+                        });
                     }
                 }
             }
@@ -211,7 +273,10 @@ impl<'a> File<'a> {
             c.skip(4)?; // alignment padding to 8 bytes
             let mut blocks = vec![(c.pos, c.pos + size)];
             while let Some((start, end)) = blocks.pop() {
-                let mut m = Cur { f: self, pos: start };
+                let mut m = Cur {
+                    f: self,
+                    pos: start,
+                };
                 while m.pos + 8 <= end && out.len() < n {
                     let kind = m.u16()?;
                     let msize = m.u16()? as usize;
@@ -219,11 +284,18 @@ impl<'a> File<'a> {
                     m.skip(3)?;
                     let data = m.bytes(msize)?;
                     if kind == 0x10 {
-                        let mut cc = Cur { f: &self.sub(data), pos: 0 };
+                        let mut cc = Cur {
+                            f: &self.sub(data),
+                            pos: 0,
+                        };
                         let (a, l) = (cc.addr()?, cc.len()? as usize);
                         blocks.push((a as usize, a as usize + l));
                     } else {
-                        out.push(Msg { kind, flags: mflags, data });
+                        out.push(Msg {
+                            kind,
+                            flags: mflags,
+                            data,
+                        });
                     }
                 }
             }
@@ -280,7 +352,13 @@ impl<'a> File<'a> {
         Ok(out)
     }
 
-    fn btree_group(&self, addr: u64, heap: u64, out: &mut Vec<(String, u64)>, depth: usize) -> Result<()> {
+    fn btree_group(
+        &self,
+        addr: u64,
+        heap: u64,
+        out: &mut Vec<(String, u64)>,
+        depth: usize,
+    ) -> Result<()> {
         if depth > 32 {
             return Err(CnnError::format(self.path, "hdf5", "B-tree too deep"));
         }
@@ -363,7 +441,9 @@ impl<'a> File<'a> {
         c.sig(b"GCOL")?;
         c.skip(4)?;
         let csize = c.len()? as usize;
-        let end = (collection as usize).saturating_add(csize).min(self.bytes.len());
+        let end = (collection as usize)
+            .saturating_add(csize)
+            .min(self.bytes.len());
         while c.pos + 8 + self.sl <= end {
             let idx = c.u16()?;
             c.skip(6)?;
@@ -377,10 +457,22 @@ impl<'a> File<'a> {
                 return Ok(data);
             }
         }
-        Err(CnnError::format(self.path, "hdf5", format!("global heap object {index} not found")))
+        Err(CnnError::format(
+            self.path,
+            "hdf5",
+            format!("global heap object {index} not found"),
+        ))
     }
 
-    fn decode(&self, class: u8, size: usize, le: bool, dims: &[usize], raw: &'a [u8], name: &str) -> Result<Value> {
+    fn decode(
+        &self,
+        class: u8,
+        size: usize,
+        le: bool,
+        dims: &[usize],
+        raw: &'a [u8],
+        name: &str,
+    ) -> Result<Value> {
         let n: usize = dims.iter().product();
         match class {
             1 => {
@@ -388,11 +480,20 @@ impl<'a> File<'a> {
                     4 => Dtype::F32,
                     8 => Dtype::F64,
                     2 => Dtype::F16,
-                    _ => return Err(CnnError::UnsupportedDtype { name: name.into(), dtype: format!("float{}", size * 8) }),
+                    _ => {
+                        return Err(CnnError::UnsupportedDtype {
+                            name: name.into(),
+                            dtype: format!("float{}", size * 8),
+                        })
+                    }
                 };
                 let need = n * dt.size();
                 if raw.len() < need {
-                    return Err(CnnError::format(self.path, "hdf5", format!("`{name}`: {} bytes stored, {need} needed", raw.len())));
+                    return Err(CnnError::format(
+                        self.path,
+                        "hdf5",
+                        format!("`{name}`: {} bytes stored, {need} needed", raw.len()),
+                    ));
                 }
                 let mut bytes = raw[..need].to_vec();
                 if !le {
@@ -404,7 +505,11 @@ impl<'a> File<'a> {
             }
             3 => {
                 let b = &raw[..size.min(raw.len())];
-                Ok(Value::Str(String::from_utf8_lossy(b).trim_end_matches(['\0', ' ']).to_string()))
+                Ok(Value::Str(
+                    String::from_utf8_lossy(b)
+                        .trim_end_matches(['\0', ' '])
+                        .to_string(),
+                ))
             }
             9 => {
                 let sub = self.sub(raw);
@@ -413,7 +518,11 @@ impl<'a> File<'a> {
                 let coll = c.addr()?;
                 let idx = c.u32()?;
                 let obj = self.global_heap_object(coll, idx)?;
-                Ok(Value::Str(String::from_utf8_lossy(obj).trim_end_matches('\0').to_string()))
+                Ok(Value::Str(
+                    String::from_utf8_lossy(obj)
+                        .trim_end_matches('\0')
+                        .to_string(),
+                ))
             }
             _ => Ok(Value::Other),
         }
@@ -430,7 +539,9 @@ impl<'a> File<'a> {
         }
         let pad = |n: usize| if version == 1 { n.div_ceil(8) * 8 } else { n };
         let name_b = c.bytes(pad(nsz))?;
-        let name = String::from_utf8_lossy(&name_b[..nsz.min(name_b.len())]).trim_end_matches('\0').to_string();
+        let name = String::from_utf8_lossy(&name_b[..nsz.min(name_b.len())])
+            .trim_end_matches('\0')
+            .to_string();
         let dt = c.bytes(pad(tsz))?;
         let ds = c.bytes(pad(ssz))?;
         let raw = &data[c.pos..];
@@ -449,12 +560,22 @@ impl<'a> File<'a> {
                 0x01 => dims = Some(self.dataspace(m.data)?),
                 0x03 => {
                     if m.flags & 2 != 0 {
-                        return Err(CnnError::format(self.path, "hdf5", format!("`{name}`: shared (committed) datatypes are not supported")));
+                        return Err(CnnError::format(
+                            self.path,
+                            "hdf5",
+                            format!("`{name}`: shared (committed) datatypes are not supported"),
+                        ));
                     }
                     dtype = Some(self.datatype(m.data)?)
                 }
                 0x08 => layout = Some(m.data),
-                0x0B => return Err(CnnError::format(self.path, "hdf5", format!("`{name}`: filtered (compressed) datasets are not supported"))),
+                0x0B => {
+                    return Err(CnnError::format(
+                        self.path,
+                        "hdf5",
+                        format!("`{name}`: filtered (compressed) datasets are not supported"),
+                    ))
+                }
                 _ => {}
             }
         }
@@ -470,18 +591,30 @@ impl<'a> File<'a> {
                 0 => {
                     let sz = c.u16()? as usize;
                     let start = c.pos;
-                    layout.get(start..start + sz).ok_or_else(|| CnnError::format(self.path, "hdf5", "compact data truncated"))?
+                    layout.get(start..start + sz).ok_or_else(|| {
+                        CnnError::format(self.path, "hdf5", "compact data truncated")
+                    })?
                 }
                 1 => {
                     let a = c.addr()?;
                     if a == UNDEF {
-                        return Err(CnnError::format(self.path, "hdf5", format!("`{name}`: dataset has no data written")));
+                        return Err(CnnError::format(
+                            self.path,
+                            "hdf5",
+                            format!("`{name}`: dataset has no data written"),
+                        ));
                     }
                     let sz = c.len()? as usize;
                     let mut d = self.at(a)?;
                     d.bytes(sz)?
                 }
-                _ => return Err(CnnError::format(self.path, "hdf5", format!("`{name}`: chunked datasets are not supported"))),
+                _ => {
+                    return Err(CnnError::format(
+                        self.path,
+                        "hdf5",
+                        format!("`{name}`: chunked datasets are not supported"),
+                    ))
+                }
             }
         } else {
             let rank = c.u8()? as usize;
@@ -497,9 +630,17 @@ impl<'a> File<'a> {
                     c.skip(4 * rank)?;
                     let sz = c.u32()? as usize;
                     let start = c.pos;
-                    layout.get(start..start + sz).ok_or_else(|| CnnError::format(self.path, "hdf5", "compact data truncated"))?
+                    layout.get(start..start + sz).ok_or_else(|| {
+                        CnnError::format(self.path, "hdf5", "compact data truncated")
+                    })?
                 }
-                _ => return Err(CnnError::format(self.path, "hdf5", format!("`{name}`: chunked datasets are not supported"))),
+                _ => {
+                    return Err(CnnError::format(
+                        self.path,
+                        "hdf5",
+                        format!("`{name}`: chunked datasets are not supported"),
+                    ))
+                }
             }
         };
         match self.decode(class, size, le, &dims, raw, name)? {
@@ -508,7 +649,13 @@ impl<'a> File<'a> {
         }
     }
 
-    fn walk(&self, addr: u64, path: &str, seen: &mut HashSet<u64>, out: &mut Vec<Entry>) -> Result<()> {
+    fn walk(
+        &self,
+        addr: u64,
+        path: &str,
+        seen: &mut HashSet<u64>,
+        out: &mut Vec<Entry>,
+    ) -> Result<()> {
         if !seen.insert(addr) {
             return Ok(());
         }
@@ -527,7 +674,11 @@ impl<'a> File<'a> {
             }
         }
         for (name, child) in self.children(&msgs)? {
-            let p = if path.is_empty() { name } else { format!("{path}/{name}") };
+            let p = if path.is_empty() {
+                name
+            } else {
+                format!("{path}/{name}")
+            };
             self.walk(child, &p, seen, out)?;
         }
         Ok(())
@@ -547,16 +698,26 @@ enum Entry {
 }
 
 fn is_keras_conv(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("block") else { return false };
-    let Some((b, c)) = rest.split_once("_conv") else { return false };
-    !b.is_empty() && !c.is_empty() && b.chars().all(|x| x.is_ascii_digit()) && c.chars().all(|x| x.is_ascii_digit())
+    let Some(rest) = name.strip_prefix("block") else {
+        return false;
+    };
+    let Some((b, c)) = rest.split_once("_conv") else {
+        return false;
+    };
+    !b.is_empty()
+        && !c.is_empty()
+        && b.chars().all(|x| x.is_ascii_digit())
+        && c.chars().all(|x| x.is_ascii_digit())
 }
 
 /// Read the float datasets of an HDF5 file. Datasets inside a Keras convolution layer
 /// (`blockB_convC`, found as a group name or as a group's `name` attribute) are named
 /// `blockB_convC/kernel` (rank 4) and `blockB_convC/bias` (rank 1); all others keep their path.
 pub fn read_hdf5(path: &Path) -> Result<TensorStore> {
-    let bytes = std::fs::read(path).map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| CnnError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let (file, root) = File::open(&bytes, path)?;
     let mut entries = Vec::new();
     file.walk(root, "", &mut HashSet::new(), &mut entries)?;

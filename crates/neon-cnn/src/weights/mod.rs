@@ -54,7 +54,10 @@ pub enum WeightFormat {
 impl WeightFormat {
     /// Guess the format from the extension, then from the first bytes.
     pub fn detect(path: &Path) -> Result<Self> {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         if name.ends_with(".pth") || name.ends_with(".pt") || name.ends_with(".bin") {
             return Ok(WeightFormat::Pth);
         }
@@ -67,11 +70,16 @@ impl WeightFormat {
         let mut head = [0u8; 8];
         let n = std::fs::File::open(path)
             .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
+            .map_err(|source| CnnError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         match &head[..n] {
             [0x89, b'H', b'D', b'F', ..] => Ok(WeightFormat::Hdf5),
             [b'P', b'K', ..] | [0x80, ..] => Ok(WeightFormat::Pth),
-            _ => Err(CnnError::UnknownWeightFormat { path: path.to_path_buf() }),
+            _ => Err(CnnError::UnknownWeightFormat {
+                path: path.to_path_buf(),
+            }),
         }
     }
 }
@@ -103,7 +111,11 @@ pub fn load_network(path: &Path, config: &VggConfig) -> Result<(Network, LoadRep
 }
 
 /// Build a network from named tensors, recognising torchvision or Keras naming.
-pub fn network_from_store(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(Network, LoadReport)> {
+pub fn network_from_store(
+    store: &TensorStore,
+    config: &VggConfig,
+    path: &Path,
+) -> Result<(Network, LoadReport)> {
     let torch = store.keys().any(|k| k.starts_with("features."));
     let keras = store.keys().any(|k| k.starts_with("block1_conv1"));
     if torch {
@@ -111,19 +123,31 @@ pub fn network_from_store(store: &TensorStore, config: &VggConfig, path: &Path) 
     } else if keras {
         from_keras(store, config, path)
     } else {
-        Err(CnnError::UnknownNaming { path: path.to_path_buf() })
+        Err(CnnError::UnknownNaming {
+            path: path.to_path_buf(),
+        })
     }
 }
 
 fn take<'a>(store: &'a TensorStore, name: &str, expected: &[usize]) -> Result<&'a RawTensor> {
-    let t = store.get(name).ok_or_else(|| CnnError::MissingTensor { name: name.to_string() })?;
+    let t = store.get(name).ok_or_else(|| CnnError::MissingTensor {
+        name: name.to_string(),
+    })?;
     if t.shape != expected {
-        return Err(CnnError::ShapeMismatch { name: name.to_string(), expected: expected.to_vec(), found: t.shape.clone() });
+        return Err(CnnError::ShapeMismatch {
+            name: name.to_string(),
+            expected: expected.to_vec(),
+            found: t.shape.clone(),
+        });
     }
     Ok(t)
 }
 
-fn from_torchvision(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(Network, LoadReport)> {
+fn from_torchvision(
+    store: &TensorStore,
+    config: &VggConfig,
+    path: &Path,
+) -> Result<(Network, LoadReport)> {
     let slots = config.convs();
     let mut used = std::collections::BTreeSet::new();
     let mut params = Vec::new();
@@ -145,16 +169,35 @@ fn from_torchvision(store: &TensorStore, config: &VggConfig, path: &Path) -> Res
         used.insert(wn);
         used.insert(bn);
     }
-    let unexpected: Vec<String> = store.keys().filter(|k| k.starts_with("features.") && !used.contains(*k)).cloned().collect();
+    let unexpected: Vec<String> = store
+        .keys()
+        .filter(|k| k.starts_with("features.") && !used.contains(*k))
+        .cloned()
+        .collect();
     if !unexpected.is_empty() {
         return Err(CnnError::UnexpectedTensors { names: unexpected });
     }
-    let ignored = store.keys().filter(|k| !used.contains(*k)).cloned().collect();
+    let ignored = store
+        .keys()
+        .filter(|k| !used.contains(*k))
+        .cloned()
+        .collect();
     let net = Network::from_parts(config, params)?;
-    Ok((net, LoadReport { path: path.to_path_buf(), naming: "torchvision".into(), ignored }))
+    Ok((
+        net,
+        LoadReport {
+            path: path.to_path_buf(),
+            naming: "torchvision".into(),
+            ignored,
+        },
+    ))
 }
 
-fn from_keras(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(Network, LoadReport)> {
+fn from_keras(
+    store: &TensorStore,
+    config: &VggConfig,
+    path: &Path,
+) -> Result<(Network, LoadReport)> {
     let slots = config.convs();
     let mut used = std::collections::BTreeSet::new();
     let mut params = Vec::new();
@@ -163,24 +206,46 @@ fn from_keras(store: &TensorStore, config: &VggConfig, path: &Path) -> Result<(N
         let bn = format!("{}/bias", s.keras_name);
         let w = take(store, &wn, &[3, 3, s.c_in, s.c_out])?;
         let b = take(store, &bn, &[s.c_out])?;
-        params.push((Kernel::from_hwio(s.c_in, s.c_out, w.data.clone()), b.data.clone()));
+        params.push((
+            Kernel::from_hwio(s.c_in, s.c_out, w.data.clone()),
+            b.data.clone(),
+        ));
         used.insert(wn);
         used.insert(bn);
     }
     let is_block_conv = |k: &str| k.starts_with("block") && k.contains("_conv");
-    let unexpected: Vec<String> = store.keys().filter(|k| is_block_conv(k) && !used.contains(*k)).cloned().collect();
+    let unexpected: Vec<String> = store
+        .keys()
+        .filter(|k| is_block_conv(k) && !used.contains(*k))
+        .cloned()
+        .collect();
     if !unexpected.is_empty() {
         return Err(CnnError::UnexpectedTensors { names: unexpected });
     }
-    let ignored = store.keys().filter(|k| !used.contains(*k)).cloned().collect();
+    let ignored = store
+        .keys()
+        .filter(|k| !used.contains(*k))
+        .cloned()
+        .collect();
     let net = Network::from_parts(config, params)?;
-    Ok((net, LoadReport { path: path.to_path_buf(), naming: "keras".into(), ignored }))
+    Ok((
+        net,
+        LoadReport {
+            path: path.to_path_buf(),
+            naming: "keras".into(),
+            ignored,
+        },
+    ))
 }
 
 /// Read a `.safetensors` file (F32, F64, F16 and BF16 tensors are converted to `f32`).
 pub fn read_safetensors(path: &Path) -> Result<TensorStore> {
-    let bytes = std::fs::read(path).map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
-    let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| CnnError::format(path, "safetensors", e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|source| CnnError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let st = safetensors::SafeTensors::deserialize(&bytes)
+        .map_err(|e| CnnError::format(path, "safetensors", e.to_string()))?;
     let mut store = TensorStore::new();
     for (name, view) in st.tensors() {
         let dtype = match view.dtype() {
@@ -188,10 +253,21 @@ pub fn read_safetensors(path: &Path) -> Result<TensorStore> {
             safetensors::Dtype::F64 => Dtype::F64,
             safetensors::Dtype::F16 => Dtype::F16,
             safetensors::Dtype::BF16 => Dtype::BF16,
-            other => return Err(CnnError::UnsupportedDtype { name, dtype: format!("{other:?}") }),
+            other => {
+                return Err(CnnError::UnsupportedDtype {
+                    name,
+                    dtype: format!("{other:?}"),
+                })
+            }
         };
         let data = dtype.decode_le(view.data());
-        store.insert(name, RawTensor { shape: view.shape().to_vec(), data });
+        store.insert(
+            name,
+            RawTensor {
+                shape: view.shape().to_vec(),
+                data,
+            },
+        );
     }
     Ok(store)
 }
@@ -217,10 +293,24 @@ impl Dtype {
     /// Little-endian bytes to `f32`.
     pub(crate) fn decode_le(self, bytes: &[u8]) -> Vec<f32> {
         match self {
-            Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            Dtype::F64 => bytes.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32).collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]]))).collect(),
-            Dtype::BF16 => bytes.chunks_exact(2).map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16)).collect(),
+            Dtype::F32 => bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            Dtype::F64 => bytes
+                .chunks_exact(8)
+                .map(|c| {
+                    f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32
+                })
+                .collect(),
+            Dtype::F16 => bytes
+                .chunks_exact(2)
+                .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+                .collect(),
+            Dtype::BF16 => bytes
+                .chunks_exact(2)
+                .map(|c| f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16))
+                .collect(),
         }
     }
 }

@@ -48,26 +48,37 @@ impl Value {
 
 /// Parse one pickle starting at `data[0]`; returns the value and the number of bytes consumed.
 pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
-    let err = |pos: usize, what: &str| CnnError::format(path, "pth", format!("pickle: {what} at byte {pos}"));
+    let err = |pos: usize, what: &str| {
+        CnnError::format(path, "pth", format!("pickle: {what} at byte {pos}"))
+    };
     let mut stack: Vec<Value> = Vec::new();
     let mut memo: std::collections::HashMap<u64, Value> = std::collections::HashMap::new();
     let mut pos = 0usize;
     let take = |pos: &mut usize, n: usize| -> Result<&[u8]> {
-        let end = pos.checked_add(n).filter(|&e| e <= data.len()).ok_or_else(|| err(*pos, "unexpected end"))?;
+        let end = pos
+            .checked_add(n)
+            .filter(|&e| e <= data.len())
+            .ok_or_else(|| err(*pos, "unexpected end"))?;
         let s = &data[*pos..end];
         *pos = end;
         Ok(s)
     };
     let le = |b: &[u8]| b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64);
-    let pop = |stack: &mut Vec<Value>, pos: usize| stack.pop().ok_or_else(|| err(pos, "stack underflow"));
+    let pop =
+        |stack: &mut Vec<Value>, pos: usize| stack.pop().ok_or_else(|| err(pos, "stack underflow"));
     let pop_mark = |stack: &mut Vec<Value>, pos: usize| -> Result<Vec<Value>> {
-        let m = stack.iter().rposition(|v| *v == Value::Mark).ok_or_else(|| err(pos, "no MARK"))?;
+        let m = stack
+            .iter()
+            .rposition(|v| *v == Value::Mark)
+            .ok_or_else(|| err(pos, "no MARK"))?;
         let items = stack.split_off(m + 1);
         stack.pop();
         Ok(items)
     };
     loop {
-        let op = *take(&mut pos, 1)?.first().ok_or_else(|| err(pos, "empty"))?;
+        let op = *take(&mut pos, 1)?
+            .first()
+            .ok_or_else(|| err(pos, "empty"))?;
         match op {
             0x80 => {
                 take(&mut pos, 1)?;
@@ -96,7 +107,9 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
             }
             b'J' => {
                 let b = take(&mut pos, 4)?;
-                stack.push(Value::Int(i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64))
+                stack.push(Value::Int(
+                    i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64
+                ))
             }
             0x8a => {
                 let n = take(&mut pos, 1)?[0] as usize;
@@ -132,14 +145,24 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
                     _ => le(take(&mut pos, 8)?) as usize,
                 };
                 let b = take(&mut pos, n)?.to_vec();
-                stack.push(if matches!(op, b'U' | b'T') { Value::Str(String::from_utf8_lossy(&b).into_owned()) } else { Value::Bytes(b) })
+                stack.push(if matches!(op, b'U' | b'T') {
+                    Value::Str(String::from_utf8_lossy(&b).into_owned())
+                } else {
+                    Value::Bytes(b)
+                })
             }
             b'c' => {
                 let rest = &data[pos..];
-                let nl1 = rest.iter().position(|&b| b == b'\n').ok_or_else(|| err(pos, "bad GLOBAL"))?;
+                let nl1 = rest
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .ok_or_else(|| err(pos, "bad GLOBAL"))?;
                 let module = String::from_utf8_lossy(&rest[..nl1]).into_owned();
                 let rest2 = &rest[nl1 + 1..];
-                let nl2 = rest2.iter().position(|&b| b == b'\n').ok_or_else(|| err(pos, "bad GLOBAL"))?;
+                let nl2 = rest2
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .ok_or_else(|| err(pos, "bad GLOBAL"))?;
                 let name = String::from_utf8_lossy(&rest2[..nl2]).into_owned();
                 pos += nl1 + nl2 + 2;
                 stack.push(Value::Global(module, name))
@@ -154,22 +177,38 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
             }
             b'q' => {
                 let k = take(&mut pos, 1)?[0] as u64;
-                let v = stack.last().cloned().ok_or_else(|| err(pos, "empty stack"))?;
+                let v = stack
+                    .last()
+                    .cloned()
+                    .ok_or_else(|| err(pos, "empty stack"))?;
                 memo.insert(k, v);
             }
             b'r' => {
                 let k = le(take(&mut pos, 4)?);
-                let v = stack.last().cloned().ok_or_else(|| err(pos, "empty stack"))?;
+                let v = stack
+                    .last()
+                    .cloned()
+                    .ok_or_else(|| err(pos, "empty stack"))?;
                 memo.insert(k, v);
             }
             0x94 => {
                 let k = memo.len() as u64;
-                let v = stack.last().cloned().ok_or_else(|| err(pos, "empty stack"))?;
+                let v = stack
+                    .last()
+                    .cloned()
+                    .ok_or_else(|| err(pos, "empty stack"))?;
                 memo.insert(k, v);
             }
             b'h' | b'j' => {
-                let k = if op == b'h' { take(&mut pos, 1)?[0] as u64 } else { le(take(&mut pos, 4)?) };
-                let v = memo.get(&k).cloned().ok_or_else(|| err(pos, "memo key missing"))?;
+                let k = if op == b'h' {
+                    take(&mut pos, 1)?[0] as u64
+                } else {
+                    le(take(&mut pos, 4)?)
+                };
+                let v = memo
+                    .get(&k)
+                    .cloned()
+                    .ok_or_else(|| err(pos, "memo key missing"))?;
                 stack.push(v)
             }
             b't' => {
@@ -190,7 +229,11 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
             }
             b'd' => {
                 let items = pop_mark(&mut stack, pos)?;
-                let pairs = items.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect();
+                let pairs = items
+                    .chunks(2)
+                    .filter(|c| c.len() == 2)
+                    .map(|c| (c[0].clone(), c[1].clone()))
+                    .collect();
                 stack.push(Value::Dict(pairs))
             }
             b'a' => {
@@ -214,10 +257,19 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
                     pop_mark(&mut stack, pos)?
                 };
                 match stack.last_mut() {
-                    Some(Value::Dict(d)) => d.extend(items.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone()))),
+                    Some(Value::Dict(d)) => d.extend(
+                        items
+                            .chunks(2)
+                            .filter(|c| c.len() == 2)
+                            .map(|c| (c[0].clone(), c[1].clone())),
+                    ),
                     Some(Value::Call(_, _)) => {
                         // OrderedDict built by REDUCE, then SETITEMS: turn it into a dict.
-                        let pairs: Vec<(Value, Value)> = items.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].clone(), c[1].clone())).collect();
+                        let pairs: Vec<(Value, Value)> = items
+                            .chunks(2)
+                            .filter(|c| c.len() == 2)
+                            .map(|c| (c[0].clone(), c[1].clone()))
+                            .collect();
                         if let Some(top) = stack.last_mut() {
                             *top = Value::Dict(pairs);
                         }
@@ -229,7 +281,9 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
                 let args = pop(&mut stack, pos)?;
                 let f = pop(&mut stack, pos)?;
                 let v = match &f {
-                    Value::Global(m, n) if m == "collections" && n == "OrderedDict" => Value::Dict(Vec::new()),
+                    Value::Global(m, n) if m == "collections" && n == "OrderedDict" => {
+                        Value::Dict(Vec::new())
+                    }
                     _ => Value::Call(Box::new(f), Box::new(args)),
                 };
                 stack.push(v)
@@ -246,7 +300,10 @@ pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
                 pop(&mut stack, pos)?;
             }
             b'2' => {
-                let v = stack.last().cloned().ok_or_else(|| err(pos, "empty stack"))?;
+                let v = stack
+                    .last()
+                    .cloned()
+                    .ok_or_else(|| err(pos, "empty stack"))?;
                 stack.push(v)
             }
             _ => return Err(err(pos - 1, &format!("unsupported opcode 0x{op:02x}"))),
@@ -264,8 +321,13 @@ mod tests {
         let data: &[u8] = b"\x80\x02}q\x00(X\x01\x00\x00\x00aq\x01K\x01\x8a\x02\xd4\xfeG@\x0c\x00\x00\x00\x00\x00\x00\x87q\x02X\x01\x00\x00\x00bq\x03]q\x04(N\x88eu.";
         let (v, n) = parse(data, Path::new("x")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(n, data.len());
-        let Value::Dict(d) = v else { panic!("not a dict") };
-        assert_eq!(d[0].1, Value::Tuple(vec![Value::Int(1), Value::Int(-300), Value::Float(3.5)]));
+        let Value::Dict(d) = v else {
+            panic!("not a dict")
+        };
+        assert_eq!(
+            d[0].1,
+            Value::Tuple(vec![Value::Int(1), Value::Int(-300), Value::Float(3.5)])
+        );
         assert_eq!(d[1].1, Value::List(vec![Value::None, Value::Bool(true)]));
     }
 }

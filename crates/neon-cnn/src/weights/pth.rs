@@ -41,8 +41,12 @@ fn storage_type_name(v: &Value) -> String {
 
 /// Recognise `_rebuild_tensor_v2(storage, offset, size, stride, …)` (possibly wrapped in `_rebuild_parameter`).
 fn tensor_ref(v: &Value, name: &str) -> Result<Option<TensorRef>> {
-    let Value::Call(f, args) = v else { return Ok(None) };
-    let Value::Global(_, fname) = f.as_ref() else { return Ok(None) };
+    let Value::Call(f, args) = v else {
+        return Ok(None);
+    };
+    let Value::Global(_, fname) = f.as_ref() else {
+        return Ok(None);
+    };
     let args = args.items().unwrap_or(&[]);
     match fname.as_str() {
         "_rebuild_parameter" | "_rebuild_parameter_with_state" => match args.first() {
@@ -50,18 +54,40 @@ fn tensor_ref(v: &Value, name: &str) -> Result<Option<TensorRef>> {
             None => Ok(None),
         },
         "_rebuild_tensor_v2" | "_rebuild_tensor" => {
-            let Some(Value::PersId(pid)) = args.first() else { return Ok(None) };
+            let Some(Value::PersId(pid)) = args.first() else {
+                return Ok(None);
+            };
             let pid = pid.items().unwrap_or(&[]);
-            let (Some(stype), Some(key)) = (pid.get(1), pid.get(2)) else { return Ok(None) };
-            let dtype = storage_dtype(stype).ok_or_else(|| CnnError::UnsupportedDtype { name: name.to_string(), dtype: storage_type_name(stype) })?;
+            let (Some(stype), Some(key)) = (pid.get(1), pid.get(2)) else {
+                return Ok(None);
+            };
+            let dtype = storage_dtype(stype).ok_or_else(|| CnnError::UnsupportedDtype {
+                name: name.to_string(),
+                dtype: storage_type_name(stype),
+            })?;
             let key = match key {
                 Value::Str(s) => s.clone(),
                 Value::Int(i) => i.to_string(),
                 _ => return Ok(None),
             };
-            let int_list = |v: Option<&Value>| -> Vec<usize> { v.and_then(|v| v.items()).map(|xs| xs.iter().filter_map(|x| x.as_int()).map(|x| x.max(0) as usize).collect()).unwrap_or_default() };
+            let int_list = |v: Option<&Value>| -> Vec<usize> {
+                v.and_then(|v| v.items())
+                    .map(|xs| {
+                        xs.iter()
+                            .filter_map(|x| x.as_int())
+                            .map(|x| x.max(0) as usize)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
             let offset = args.get(1).and_then(|v| v.as_int()).unwrap_or(0).max(0) as usize;
-            Ok(Some(TensorRef { key, dtype, offset, shape: int_list(args.get(2)), stride: int_list(args.get(3)) }))
+            Ok(Some(TensorRef {
+                key,
+                dtype,
+                offset,
+                shape: int_list(args.get(2)),
+                stride: int_list(args.get(3)),
+            }))
         }
         _ => Ok(None),
     }
@@ -70,7 +96,11 @@ fn tensor_ref(v: &Value, name: &str) -> Result<Option<TensorRef>> {
 /// The `name → tensor` entries of the checkpoint (a state dict, or `{"state_dict": …}` / `{"model": …}`).
 fn state_dict(root: &Value, path: &Path) -> Result<Vec<(String, TensorRef)>> {
     let Value::Dict(items) = root else {
-        return Err(CnnError::format(path, "pth", "the checkpoint is not a dict of tensors (save `model.state_dict()`)"));
+        return Err(CnnError::format(
+            path,
+            "pth",
+            "the checkpoint is not a dict of tensors (save `model.state_dict()`)",
+        ));
     };
     let mut out = Vec::new();
     for (k, v) in items {
@@ -101,11 +131,21 @@ fn materialize(name: &str, t: &TensorRef, storage: &[u8], path: &Path) -> Result
     let mut data = Vec::with_capacity(numel);
     if numel > 0 {
         let rank = t.shape.len();
-        let stride = if t.stride.len() == rank { t.stride.clone() } else { vec![0; rank] };
+        let stride = if t.stride.len() == rank {
+            t.stride.clone()
+        } else {
+            vec![0; rank]
+        };
         let mut idx = vec![0usize; rank];
         for _ in 0..numel {
             let off = t.offset + idx.iter().zip(&stride).map(|(i, s)| i * s).sum::<usize>();
-            data.push(*all.get(off).ok_or_else(|| CnnError::format(path, "pth", format!("tensor `{name}` reads past its storage")))?);
+            data.push(*all.get(off).ok_or_else(|| {
+                CnnError::format(
+                    path,
+                    "pth",
+                    format!("tensor `{name}` reads past its storage"),
+                )
+            })?);
             for d in (0..rank).rev() {
                 idx[d] += 1;
                 if idx[d] < t.shape[d] {
@@ -115,30 +155,47 @@ fn materialize(name: &str, t: &TensorRef, storage: &[u8], path: &Path) -> Result
             }
         }
     }
-    Ok(RawTensor { shape: t.shape.clone(), data })
+    Ok(RawTensor {
+        shape: t.shape.clone(),
+        data,
+    })
 }
 
 /// Read every floating-point tensor of a PyTorch checkpoint.
 pub fn read_pth(path: &Path) -> Result<TensorStore> {
-    let bytes = std::fs::read(path).map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| CnnError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if bytes.starts_with(b"PK") {
         read_zip(&bytes, path)
     } else if bytes.first() == Some(&0x80) {
         read_legacy(&bytes, path)
     } else {
-        Err(CnnError::format(path, "pth", "neither a zip archive nor a pickle stream"))
+        Err(CnnError::format(
+            path,
+            "pth",
+            "neither a zip archive nor a pickle stream",
+        ))
     }
 }
 
 fn read_zip(bytes: &[u8], path: &Path) -> Result<TensorStore> {
     let zerr = |e: zip::result::ZipError| CnnError::format(path, "pth", e.to_string());
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(zerr)?;
-    let pkl_name = archive.file_names().find(|n| n.ends_with("data.pkl")).map(str::to_string).ok_or_else(|| CnnError::format(path, "pth", "no data.pkl in the archive"))?;
+    let pkl_name = archive
+        .file_names()
+        .find(|n| n.ends_with("data.pkl"))
+        .map(str::to_string)
+        .ok_or_else(|| CnnError::format(path, "pth", "no data.pkl in the archive"))?;
     let prefix = pkl_name.trim_end_matches("data.pkl").to_string();
     let mut read_entry = |name: &str| -> Result<Vec<u8>> {
         let mut f = archive.by_name(name).map_err(zerr)?;
         let mut buf = Vec::new();
-        f.read_to_end(&mut buf).map_err(|source| CnnError::Io { path: path.to_path_buf(), source })?;
+        f.read_to_end(&mut buf).map_err(|source| CnnError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(buf)
     };
     let pkl = read_entry(&pkl_name)?;
@@ -171,22 +228,46 @@ fn read_legacy(bytes: &[u8], path: &Path) -> Result<TensorStore> {
     let _sys_info = next(&mut pos)?;
     let root = next(&mut pos)?;
     let keys = next(&mut pos)?;
-    let keys: Vec<String> = keys.items().unwrap_or(&[]).iter().filter_map(|k| k.as_str().map(str::to_string)).collect();
+    let keys: Vec<String> = keys
+        .items()
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect();
     let entries = state_dict(&root, path)?;
-    let dtypes: HashMap<&str, Dtype> = entries.iter().map(|(_, t)| (t.key.as_str(), t.dtype)).collect();
+    let dtypes: HashMap<&str, Dtype> = entries
+        .iter()
+        .map(|(_, t)| (t.key.as_str(), t.dtype))
+        .collect();
     let mut storages: HashMap<String, &[u8]> = HashMap::new();
     for key in &keys {
-        let es = dtypes.get(key.as_str()).map(|d| d.size()).ok_or_else(|| CnnError::format(path, "pth", format!("storage {key} of unknown type")))?;
-        let n = bytes.get(pos..pos + 8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).ok_or_else(|| CnnError::format(path, "pth", "truncated storage header"))? as usize;
+        let es = dtypes.get(key.as_str()).map(|d| d.size()).ok_or_else(|| {
+            CnnError::format(path, "pth", format!("storage {key} of unknown type"))
+        })?;
+        let n = bytes
+            .get(pos..pos + 8)
+            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .ok_or_else(|| CnnError::format(path, "pth", "truncated storage header"))?
+            as usize;
         pos += 8;
-        let len = n.checked_mul(es).ok_or_else(|| CnnError::format(path, "pth", "storage size overflow"))?;
-        let data = bytes.get(pos..pos + len).ok_or_else(|| CnnError::format(path, "pth", format!("storage {key} truncated")))?;
+        let len = n
+            .checked_mul(es)
+            .ok_or_else(|| CnnError::format(path, "pth", "storage size overflow"))?;
+        let data = bytes
+            .get(pos..pos + len)
+            .ok_or_else(|| CnnError::format(path, "pth", format!("storage {key} truncated")))?;
         pos += len;
         storages.insert(key.clone(), data);
     }
     let mut store = TensorStore::new();
     for (name, t) in entries {
-        let storage = storages.get(&t.key).copied().ok_or_else(|| CnnError::format(path, "pth", format!("tensor `{name}`: storage {} missing", t.key)))?;
+        let storage = storages.get(&t.key).copied().ok_or_else(|| {
+            CnnError::format(
+                path,
+                "pth",
+                format!("tensor `{name}`: storage {} missing", t.key),
+            )
+        })?;
         store.insert(name.clone(), materialize(&name, &t, storage, path)?);
     }
     Ok(store)
