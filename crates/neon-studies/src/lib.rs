@@ -6,6 +6,7 @@
 //! self-contained HTML report with figures.
 #![deny(missing_docs)]
 
+pub mod images;
 pub mod wholesale;
 
 /// Errors of the studies.
