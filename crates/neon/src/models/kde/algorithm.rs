@@ -113,28 +113,41 @@ impl Kde {
         } else {
             Vec::new()
         };
-        match target {
-            Target::Outlier | Target::Inlier | Target::InlierRff => Ok(KdeExplainer {
-                kde: self,
-                target,
-                beta,
-                epsilon: options.epsilon,
-                draws,
-            }),
-            Target::Cluster => Err(NeonError::UnsupportedTarget {
-                model: "kde".into(),
-                target: target.to_string(),
-                supported: "outlier, inlier, inlier-rff".into(),
-            }),
-        }
+        let kde_target = match target {
+            Target::Outlier => KdeTarget::Outlier,
+            Target::Inlier => KdeTarget::Inlier,
+            Target::InlierRff => KdeTarget::InlierRff,
+            Target::Cluster => {
+                return Err(NeonError::UnsupportedTarget {
+                    model: "kde".into(),
+                    target: target.to_string(),
+                    supported: "outlier, inlier, inlier-rff".into(),
+                })
+            }
+        };
+        Ok(KdeExplainer {
+            kde: self,
+            target: kde_target,
+            beta,
+            epsilon: options.epsilon,
+            draws,
+        })
     }
+}
+
+/// The targets a KDE explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KdeTarget {
+    Outlier,
+    Inlier,
+    InlierRff,
 }
 
 /// A KDE ready to explain one target, with its random-feature draws.
 #[derive(Debug)]
 pub struct KdeExplainer<'a> {
     kde: &'a Kde,
-    target: Target,
+    target: KdeTarget,
     beta: f64,
     epsilon: f64,
     draws: Vec<RandomFeatureDraw>,
@@ -158,14 +171,19 @@ impl KdeExplainer<'_> {
         let feature_map = layer.feature_map(x);
         let mean_embedding = match exclude {
             Some(k) if k < self.kde.points.nrows() => {
-                let excluded_map = layer.feature_map(self.kde.points.row(k));
-                draw.mean_embedding_without(excluded_map.view())
+                let excluded = self.kde.points.row(k);
+                if excluded == x {
+                    // leave-one-out on a training row: its feature map is x's own
+                    draw.mean_embedding_without(feature_map.view())
+                } else {
+                    draw.mean_embedding_without(layer.feature_map(excluded).view())
+                }
             }
             _ => layer.mean_embedding.clone(),
         };
         let h = feature_map * &mean_embedding;
         let n_features = h.len() as f64;
-        let score = MeanPool.forward(h.as_slice().unwrap_or(&h.to_vec()));
+        let score = MeanPool.forward(&h.to_vec());
         // R_j = h_j / H, i.e. h_j / Σ_j h_j · î(x) without dividing by a sum near zero.
         let r_j: Vec<f64> = h.iter().map(|v| v / n_features).collect();
         let (relevance, _) = squared_weight_rule(layer.omega.view(), &r_j);
@@ -175,7 +193,11 @@ impl KdeExplainer<'_> {
 
 impl PointExplainer for KdeExplainer<'_> {
     fn target(&self) -> Target {
-        self.target
+        match self.target {
+            KdeTarget::Outlier => Target::Outlier,
+            KdeTarget::Inlier => Target::Inlier,
+            KdeTarget::InlierRff => Target::InlierRff,
+        }
     }
 
     fn n_features(&self) -> usize {
@@ -184,9 +206,9 @@ impl PointExplainer for KdeExplainer<'_> {
 
     fn score(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64 {
         match self.target {
-            Target::Outlier => self.kde.outlier(x, exclude),
-            Target::Inlier => self.kde.inlier(x, exclude),
-            Target::InlierRff => {
+            KdeTarget::Outlier => self.kde.outlier(x, exclude),
+            KdeTarget::Inlier => self.kde.inlier(x, exclude),
+            KdeTarget::InlierRff => {
                 let total: f64 = self
                     .draws
                     .iter()
@@ -194,23 +216,22 @@ impl PointExplainer for KdeExplainer<'_> {
                     .sum();
                 total / self.draws.len() as f64
             }
-            Target::Cluster => f64::NAN,
         }
     }
 
     fn explain(&self, x: ArrayView1<f64>, exclude: Option<usize>, row: usize) -> Explanation {
         match self.target {
-            Target::Outlier => {
+            KdeTarget::Outlier => {
                 let (score, relevance, dissipated) =
                     self.kde
                         .explain_outlier(x, exclude, self.beta, self.epsilon);
                 Explanation::new(row, score, relevance, dissipated)
             }
-            Target::Inlier | Target::Cluster => {
+            KdeTarget::Inlier => {
                 let score = self.kde.inlier(x, exclude);
                 Explanation::new(row, score, uniform_rule(score, x.len()), 0.0)
             }
-            Target::InlierRff => {
+            KdeTarget::InlierRff => {
                 let d = x.len();
                 let trials = self.draws.len();
                 let mut scores = Vec::with_capacity(trials);
