@@ -176,9 +176,23 @@ pub struct ExplainArgs {
     /// Independent random-feature draws; mean and std per feature are reported (inlier-rff).
     #[arg(long, default_value_t = 1)]
     pub trials: usize,
-    /// Seed of the random features.
+    /// Seed of the random features and of shapley-sampling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Explanation method: neon, or a baseline to compare with it — shapley-exact,
+    /// shapley-sampling, integrated-gradients, occlusion (see `neon evaluate`).
+    #[arg(long, default_value = "neon")]
+    pub method: String,
+    /// Orderings sampled per row (shapley-sampling; the standard errors are shown as ±).
+    #[arg(long, default_value_t = 1000)]
+    pub samples: usize,
+    /// Integration steps (integrated-gradients).
+    #[arg(long, default_value_t = neon::compare::DEFAULT_STEPS)]
+    pub steps: usize,
+    /// Reference point of the baselines: this 0-based training row (default: the mean of the
+    /// training data in model space). Baselines explain f(x) − f(reference).
+    #[arg(long)]
+    pub reference_row: Option<usize>,
 }
 
 /// `neon demo …`

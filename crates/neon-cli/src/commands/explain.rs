@@ -84,24 +84,36 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         seed: args.seed,
     };
     options.validate()?;
+    let baseline = super::evaluate::Baseline::from_args(&args)?;
     let (file, points) = load(&args.query)?;
     let n_rows = points
         .as_ref()
         .map_or(file.model.training_points().nrows(), |p| p.nrows());
     let rows = neon::models::resolve_rows(args.query.rows.as_deref(), n_rows)?;
     let progress = DelayedProgress::new(rows.len() as u64, "explaining", show_progress);
-    let explanations =
-        file.model
-            .explain_rows(queries(&points), Some(&rows), target, &options, &|| {
-                progress.inc()
-            })?;
+    let explanations = match &baseline {
+        Some(b) => b.explain(
+            &file.model,
+            queries(&points),
+            &rows,
+            target,
+            &options,
+            &|| progress.inc(),
+        )?,
+        None => {
+            file.model
+                .explain_rows(queries(&points), Some(&rows), target, &options, &|| {
+                    progress.inc()
+                })?
+        }
+    };
     progress.finish();
     let beta_used = match (&file.model, args.beta) {
         (_, Some(b)) => b,
         (FittedModel::Kde(k), None) => k.gamma,
         (FittedModel::Kmeans(k), None) => k.beta_auto,
     };
-    let parameters = serde_json::json!({
+    let mut parameters = serde_json::json!({
         "model": file.model.name(),
         "beta": beta_used,
         "epsilon": args.epsilon,
@@ -110,6 +122,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         "seed": args.seed,
         "leave_one_out": points.is_none(),
     });
+    super::evaluate::annotate(&mut parameters, baseline.as_ref());
     let text = output::explanations(
         args.query.format,
         target,

@@ -106,6 +106,8 @@ impl Curve {
 pub struct RandomCurve {
     /// The curve averaged over rows and orderings.
     pub points: Vec<f64>,
+    /// Standard deviation (n − 1) over seeds of each point of the per-seed mean curves.
+    pub points_std: Vec<f64>,
     /// Mean of the per-seed AUCs.
     pub auc_mean: f64,
     /// Standard deviation (n − 1) of the per-seed AUCs; 0 for one seed.
@@ -219,9 +221,9 @@ type RowResult = (Vec<RowCurves>, Vec<RowCurves>);
 /// `progress` is called once per explained row and method, then once per row whose curves are
 /// done (`rows × (methods + 1)` calls). All numbers except timings are identical for any number
 /// of threads.
-pub fn evaluate<'a>(
-    model: &'a FittedModel,
-    queries: Queries<'a>,
+pub fn evaluate(
+    model: &FittedModel,
+    queries: Queries<'_>,
     rows: Option<&[usize]>,
     target: Target,
     options: &ExplainOptions,
@@ -234,7 +236,7 @@ pub fn evaluate<'a>(
         .iter()
         .map(|&m| MethodExplainer::new(m, model, target, options, &config.method_options))
         .collect::<Result<_>>()?;
-    let (points, loo) = query_points(model, queries)?;
+    let (points, loo) = query_points(model, &queries)?;
     let rows = resolve_rows(rows, points.nrows())?;
     if rows.is_empty() {
         return Err(NeonError::param("--rows", "no row to evaluate"));
@@ -367,11 +369,10 @@ pub fn evaluate<'a>(
             .map(|s| mean_curve(&|r| &r.1[s][kind]))
             .collect();
         let aucs: Vec<f64> = per_seed.iter().map(|c| area(c)).collect();
-        let points = (0..=d)
-            .map(|k| per_seed.iter().map(|c| c[k]).sum::<f64>() / per_seed.len() as f64)
-            .collect();
+        let column = |k: usize| per_seed.iter().map(|c| c[k]).collect::<Vec<f64>>();
         RandomCurve {
-            points,
+            points: (0..=d).map(|k| mean(&column(k))).collect(),
+            points_std: (0..=d).map(|k| sample_std(&column(k))).collect(),
             auc_mean: mean(&aucs),
             auc_std: sample_std(&aucs),
             auc_per_seed: aucs,

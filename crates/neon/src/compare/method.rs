@@ -331,14 +331,16 @@ pub(crate) fn row_rng(seed: u64, row: usize, purpose: Stream) -> ChaCha8Rng {
     rng
 }
 
-/// The points of the queries in model space, and whether rows are left out of the model.
-pub(crate) fn query_points<'a>(
-    model: &'a FittedModel,
-    queries: Queries<'a>,
-) -> Result<(ArrayView2<'a, f64>, bool)> {
+/// The points of the queries in model space, and whether rows are left out of the model. (The
+/// views are re-borrowed: `ArrayView2` is invariant in its lifetime, so the model and the
+/// queries may live for different lifetimes.)
+pub(crate) fn query_points<'s>(
+    model: &'s FittedModel,
+    queries: &'s Queries<'_>,
+) -> Result<(ArrayView2<'s, f64>, bool)> {
     let (points, loo) = match queries {
         Queries::LeaveOneOut => (model.training_points(), true),
-        Queries::Points(p) => (p, false),
+        Queries::Points(p) => (p.view(), false),
     };
     if points.ncols() != model.n_features() {
         return Err(NeonError::ShapeMismatch {
@@ -371,10 +373,10 @@ pub(crate) fn query_points<'a>(
 /// assert_eq!(e[0].model_evaluations, 4);
 /// ```
 #[allow(clippy::too_many_arguments)]
-pub fn explain_rows_with<'a>(
+pub fn explain_rows_with(
     method: Method,
-    model: &'a FittedModel,
-    queries: Queries<'a>,
+    model: &FittedModel,
+    queries: Queries<'_>,
     rows: Option<&[usize]>,
     target: Target,
     options: &ExplainOptions,
@@ -388,14 +390,14 @@ pub fn explain_rows_with<'a>(
 
 /// [`explain_rows_with`] with a prepared explainer; also returns the wall time of each
 /// explanation in seconds.
-pub(crate) fn explain_rows_timed<'a>(
+pub(crate) fn explain_rows_timed(
     explainer: &MethodExplainer<'_>,
-    model: &'a FittedModel,
-    queries: Queries<'a>,
+    model: &FittedModel,
+    queries: Queries<'_>,
     rows: Option<&[usize]>,
     progress: &(dyn Fn() + Sync),
 ) -> Result<(Vec<MethodExplanation>, Vec<f64>)> {
-    let (points, loo) = query_points(model, queries)?;
+    let (points, loo) = query_points(model, &queries)?;
     let rows = resolve_rows(rows, points.nrows())?;
     let results: Vec<(MethodExplanation, f64)> = rows
         .par_iter()
