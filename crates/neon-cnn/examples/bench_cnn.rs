@@ -11,7 +11,37 @@ fn cpu_seconds() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Time one VGG-16-sized convolution both ways (same inputs, same run).
+fn conv_paths() {
+    use ndarray::Array3;
+    use neon_cnn::ops::{conv3x3, conv3x3_im2col, Kernel, Post};
+    for (side, c) in [(112usize, 128usize), (56, 256), (28, 512), (14, 512)] {
+        let x = Array3::from_shape_fn((side, side, c), |(y, x, ch)| {
+            ((y * 31 + x * 7 + ch) % 13) as f32 * 0.1 - 0.6
+        });
+        let k = Kernel::from_hwio(
+            c,
+            c,
+            (0..9 * c * c)
+                .map(|i| ((i % 17) as f32 - 8.0) * 0.01)
+                .collect(),
+        );
+        let time = |f: &dyn Fn() -> Array3<f32>| {
+            let _ = f();
+            let t = std::time::Instant::now();
+            for _ in 0..3 {
+                let _ = f();
+            }
+            t.elapsed().as_secs_f64() / 3.0
+        };
+        let a = time(&|| conv3x3_im2col(&x.view(), &k, Post::None));
+        let b = time(&|| conv3x3(&x.view(), &k, Post::None));
+        println!("conv {side}x{side}x{c}->{c}: im2col {a:.4}s, conv3x3 (Winograd where it pays) {b:.4}s, ratio {:.2}x", a / b);
+    }
+}
+
 fn main() {
+    conv_paths();
     for preset in ["epsilon-gamma-box", "epsilon-plus-flat"] {
         let c0 = cpu_seconds();
         let t0 = std::time::Instant::now();

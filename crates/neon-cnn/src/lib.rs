@@ -22,9 +22,10 @@ pub mod network;
 pub mod ops;
 pub mod preprocess;
 pub mod weights;
+mod winograd;
 
 pub use error::{CnnError, Result};
 pub use explain::{
-    explain_image, explain_input, ExplainImageParams, ExplainOptions, ImageExplanation, Selection,
-    Target,
+    explain_image, explain_image_targets, explain_input, explain_input_targets, DataSet,
+    ExplainImageParams, ExplainOptions, ImageExplanation, Selection, Target,
 };

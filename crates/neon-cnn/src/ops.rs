@@ -9,6 +9,15 @@
 use ndarray::{Array3, ArrayView3};
 use rayon::prelude::*;
 
+/// From this many input channels on, [`conv3x3`] uses Winograd F(2×2, 3×3) (2.25× fewer
+/// multiplications); below, the transforms cost more than they save and im2col is used.
+pub const WINOGRAD_MIN_CHANNELS: usize = 16;
+
+/// … and from this many pixels on: on small maps (VGG's 14×14 block 5 at 224 px) the kernel
+/// transform costs more than the 2.25× fewer multiplications save (measured with
+/// `cargo run --release -p neon-cnn --example bench_cnn`).
+pub const WINOGRAD_MIN_PIXELS: usize = 28 * 28;
+
 /// Target size (in `f32` elements) of one im2col band; 2²¹ floats = 8 MiB keeps a band in L3.
 const BAND_ELEMS: usize = 1 << 21;
 
@@ -162,9 +171,34 @@ pub enum Post<'a> {
 
 /// 3×3 convolution, stride 1, zero padding 1: `out[y, x, co] = Σ w[ky, kx, ci, co] · x[y+ky-1, x+kx-1, ci] (+ b[co])`.
 ///
-/// Large layers are split into row bands processed in parallel (one single-threaded matrix
-/// product per band); small layers use one multi-threaded product.
+/// With at least [`WINOGRAD_MIN_CHANNELS`] input channels and [`WINOGRAD_MIN_PIXELS`] pixels the
+/// Winograd algorithm is used;
+/// otherwise im2col: large layers are split into row bands processed in parallel (one
+/// single-threaded matrix product per band); small layers use one multi-threaded product.
 pub fn conv3x3(x: &ArrayView3<f32>, kernel: &Kernel, post: Post<'_>) -> Array3<f32> {
+    let c = x.dim().2;
+    assert_eq!(
+        c, kernel.c_in,
+        "conv3x3: input channels do not match the kernel"
+    );
+    let xs_owned;
+    let x = if x.is_standard_layout() {
+        x.view()
+    } else {
+        xs_owned = x.as_standard_layout().to_owned();
+        xs_owned.view()
+    };
+    let (h, w, _) = x.dim();
+    if c >= WINOGRAD_MIN_CHANNELS && h * w >= WINOGRAD_MIN_PIXELS {
+        let u = crate::winograd::transform_kernel(kernel);
+        return crate::winograd::conv3x3_winograd(&x, kernel, &u, post);
+    }
+    conv3x3_im2col(&x, kernel, post)
+}
+
+/// 3×3 convolution by im2col + one matrix product per row band, whatever the channel count
+/// (the baseline that [`conv3x3`] improves on with Winograd for wide layers).
+pub fn conv3x3_im2col(x: &ArrayView3<f32>, kernel: &Kernel, post: Post<'_>) -> Array3<f32> {
     let (h, w, c) = x.dim();
     assert_eq!(
         c, kernel.c_in,
@@ -299,6 +333,29 @@ mod tests {
     }
 
     #[test]
+    fn winograd_path_matches_naive_loops() {
+        for (h, w, ci, co) in [
+            (29, 27, 16, 4),
+            (1, 784, 16, 3),
+            (28, 29, 17, 5),
+            (33, 31, 20, 9),
+            (64, 64, 32, 8),
+        ] {
+            let (x, k, b) = random(h, w, ci, co, 11);
+            let fast = conv3x3(&x.view(), &k, Post::Bias(&b));
+            let slow = naive_conv(&x, &k, &b);
+            let im2col = conv3x3_im2col(&x.view(), &k, Post::Bias(&b));
+            let err_im2col = (&im2col - &slow)
+                .mapv(f32::abs)
+                .fold(0f32, |a, &v| a.max(v));
+            assert!(err_im2col < 1e-4, "{err_im2col}");
+            let err = (&fast - &slow).mapv(f32::abs).fold(0f32, |a, &v| a.max(v));
+            assert!(err < 2e-5 * (9 * ci) as f32, "{h}x{w}x{ci}: {err}");
+            eprintln!("{h}x{w}x{ci}: max abs error {err}");
+        }
+    }
+
+    #[test]
     fn transposed_kernel_is_the_adjoint() {
         // <conv(x), s> == <x, conv_T(s)>
         let (x, k, _) = random(6, 5, 3, 4, 3);
@@ -307,6 +364,18 @@ mod tests {
         let rhs = (&x * &conv3x3(&s.view(), &k.transposed(), Post::None)).sum();
         assert!(
             (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
+    }
+
+    #[test]
+    fn winograd_transposed_kernel_is_the_adjoint() {
+        let (x, k, _) = random(29, 31, 24, 20, 5);
+        let (s, _, _) = random(29, 31, 20, 1, 6);
+        let lhs = (&conv3x3(&x.view(), &k, Post::None) * &s).sum();
+        let rhs = (&x * &conv3x3(&s.view(), &k.transposed(), Post::None)).sum();
+        assert!(
+            (lhs - rhs).abs() < 1e-4 * lhs.abs().max(1.0),
             "{lhs} vs {rhs}"
         );
     }
