@@ -26,6 +26,7 @@ mod winograd;
 
 pub use error::{CnnError, Result};
 pub use explain::{
-    explain_image, explain_image_targets, explain_input, explain_input_targets, DataSet,
-    ExplainImageParams, ExplainOptions, ImageExplanation, Selection, Target,
+    explain_image, explain_image_targets, explain_input, explain_input_targets,
+    explain_input_targets_with, DataSet, ExplainImageParams, ExplainOptions, ImageExplanation,
+    Selection, Target,
 };

@@ -6,7 +6,8 @@ use neon_cnn::lrp::{InputBounds, PoolRule};
 use neon_cnn::network::{Network, VggConfig};
 use neon_cnn::preprocess::{Preprocess, Resize};
 use neon_cnn::{
-    explain_image, explain_input, CnnError, ExplainImageParams, ExplainOptions, Selection, Target,
+    explain_image, explain_input, explain_input_targets, CnnError, DataSet, ExplainImageParams,
+    ExplainOptions, Selection, Target,
 };
 use rand::{Rng, SeedableRng};
 
@@ -193,4 +194,129 @@ fn explain_image_reports_weight_errors_with_the_tensor_name() {
         err.contains("features.0.weight") && err.contains("[64, 3, 3, 3]"),
         "{err}"
     );
+}
+
+#[test]
+fn several_targets_from_one_forward_pass_equal_separate_calls() {
+    let net = small_vgg(true);
+    let x = image(5, 64);
+    let extra = [image(6, 64)];
+    let targets = [
+        Target::Outlier,
+        Target::InlierRff {
+            n_features: 100,
+            epsilon: 0.1,
+        },
+        Target::Cluster {
+            n_clusters: 2,
+            n_init: 2,
+            cluster: None,
+        },
+    ];
+    let opts = ExplainOptions::default();
+    let together = explain_input_targets(&net, &x, &extra, &bounds(), &opts, &targets)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(together.len(), 3);
+    for (t, joint) in targets.iter().zip(&together) {
+        let alone = explain_input(
+            &net,
+            &x,
+            &extra,
+            &bounds(),
+            &ExplainOptions {
+                target: t.clone(),
+                ..opts.clone()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(joint.options.target, *t);
+        assert_eq!(joint.location_scores, alone.location_scores);
+        assert_eq!(joint.heatmaps.len(), alone.heatmaps.len());
+        for (a, b) in joint.heatmaps.iter().zip(&alone.heatmaps) {
+            assert_eq!(a.label, b.label);
+            assert_eq!(a.pixels, b.pixels);
+        }
+    }
+}
+
+#[test]
+fn reference_data_set_scores_the_image_against_the_reference_locations_only() {
+    use neon_cnn::bridge::{sq_dists, Locations};
+    let net = small_vgg(true);
+    let x = image(7, 64);
+    let refs = [image(8, 64), image(9, 64)];
+    let opts = ExplainOptions {
+        data_set: DataSet::Reference,
+        gamma: GammaSpec::Absolute(0.02),
+        ..Default::default()
+    };
+    let ex = explain_input(&net, &x, &refs, &bounds(), &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ex.n_locations, 8);
+    // o(x) = −1/γ log(1/N Σ_k exp(−γ‖x − u_k‖²)) over the reference locations, by brute force.
+    let cut = net.layer_index("pool5").unwrap_or_else(|e| panic!("{e}"));
+    let fx = net
+        .features(&x.view(), cut)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fr: Vec<_> = refs
+        .iter()
+        .map(|r| {
+            net.features(&r.view(), cut)
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    let locs = Locations::from_features(&[&fx, &fr[0], &fr[1]]).unwrap_or_else(|e| panic!("{e}"));
+    let d2 = sq_dists(&locs.data);
+    for r in 0..4 {
+        let mean: f64 = (4..12).map(|k| (-0.02 * d2[[r, k]]).exp()).sum::<f64>() / 8.0;
+        let o = -mean.ln() / 0.02;
+        let got = ex.location_scores[[r / 2, r % 2]];
+        assert!((got - o).abs() < 1e-9 * o.abs().max(1.0), "{got} vs {o}");
+    }
+    // The default data set puts the image's own locations in the sum (leave-one-out).
+    let pooled = explain_input(
+        &net,
+        &x,
+        &refs,
+        &bounds(),
+        &ExplainOptions {
+            data_set: DataSet::AllLocations,
+            ..opts.clone()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pooled.n_locations, 12);
+    assert_ne!(pooled.location_scores, ex.location_scores);
+    // k-means and random features accept the reference set too.
+    for target in [
+        Target::InlierRff {
+            n_features: 50,
+            epsilon: 0.1,
+        },
+        Target::Cluster {
+            n_clusters: 2,
+            n_init: 2,
+            cluster: None,
+        },
+    ] {
+        let e = explain_input(
+            &net,
+            &x,
+            &refs,
+            &bounds(),
+            &ExplainOptions {
+                target,
+                ..opts.clone()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(e.heatmaps.iter().all(|h| h.pixels.dim() == (64, 64)));
+    }
+    // A reference data set needs reference images.
+    assert!(matches!(
+        explain_input(&net, &x, &[], &bounds(), &opts),
+        Err(CnnError::InvalidParameter {
+            name: "data_set",
+            ..
+        })
+    ));
 }

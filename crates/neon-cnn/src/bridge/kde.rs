@@ -10,11 +10,18 @@ use crate::error::{CnnError, Result};
 /// KDE `p̃(x) = 1/N Σ_k exp(−γ‖x − u_k‖²)` (Eq. 1) over the locations, each location scored
 /// against all the others (leave-one-out: with itself in the sum every location would get the
 /// same score and the map would be flat).
+///
+/// The sum can be restricted to some rows, the *members* (see [`Kde::with_members`]): then the
+/// other rows are new points scored against the members only — the inspection set-up where the
+/// model is fitted on defect-free reference images and the test image's locations are explained.
 #[derive(Debug, Clone)]
 pub struct Kde {
     data: Array2<f64>,
     d2: Array2<f64>,
     gamma: f64,
+    /// Rows in the sum of Eq. 1 (all rows unless built with [`Kde::with_members`]).
+    members: Vec<bool>,
+    n_members: usize,
 }
 
 impl Kde {
@@ -34,19 +41,66 @@ impl Kde {
             ));
         }
         let d2 = sq_dists(&data);
-        Ok(Kde { data, d2, gamma })
+        let n = data.nrows();
+        Ok(Kde {
+            data,
+            d2,
+            gamma,
+            members: vec![true; n],
+            n_members: n,
+        })
     }
 
     /// Fit with precomputed squared distances (from [`sq_dists`]).
     pub fn with_distances(data: Array2<f64>, d2: Array2<f64>, gamma: f64) -> Result<Self> {
-        if data.nrows() < 2 {
+        let members = vec![true; data.nrows()];
+        Self::with_members(data, d2, gamma, members)
+    }
+
+    /// Fit on the rows of `data` flagged in `members` (at least 2) with precomputed squared
+    /// distances between all rows; the other rows are scored against the members only. A member
+    /// row is still scored leave-one-out.
+    pub fn with_members(
+        data: Array2<f64>,
+        d2: Array2<f64>,
+        gamma: f64,
+        members: Vec<bool>,
+    ) -> Result<Self> {
+        let n = data.nrows();
+        if d2.dim() != (n, n) || members.len() != n {
+            return Err(CnnError::BadShape {
+                what: "kde distances / members",
+                found: vec![d2.nrows(), d2.ncols(), members.len()],
+                expected: format!("{n}x{n} distances and {n} member flags"),
+            });
+        }
+        let n_members = members.iter().filter(|&&m| m).count();
+        if n_members < 2 {
             return Err(CnnError::TooFewLocations {
                 model: "kde",
                 needed: 2,
-                found: data.nrows(),
+                found: n_members,
             });
         }
-        Ok(Kde { data, d2, gamma })
+        Ok(Kde {
+            data,
+            d2,
+            gamma,
+            members,
+            n_members,
+        })
+    }
+
+    /// Whether row `l` is in the sum of Eq. 1.
+    pub fn is_member(&self, l: usize) -> bool {
+        self.members.get(l).copied().unwrap_or(false)
+    }
+
+    /// Rows in the sum for scoring row `l`: the members other than `l`.
+    fn others(&self, l: usize) -> Vec<usize> {
+        (0..self.data.nrows())
+            .filter(|&k| k != l && self.members[k])
+            .collect()
     }
 
     /// γ.
@@ -56,11 +110,7 @@ impl Kde {
 
     /// Leave-one-out outlier score `o(x_l) = −1/γ log(1/(N−1) Σ_{k≠l} exp(−γ h_k))` (§3.1).
     pub fn outlier_score(&self, l: usize) -> f64 {
-        let n = self.data.nrows();
-        let h: Vec<f64> = (0..n)
-            .filter(|&k| k != l)
-            .map(|k| self.d2[[l, k]])
-            .collect();
+        let h: Vec<f64> = self.others(l).iter().map(|&k| self.d2[[l, k]]).collect();
         let m = h.iter().cloned().fold(f64::INFINITY, f64::min);
         let s: f64 = h.iter().map(|&v| (-self.gamma * (v - m)).exp()).sum();
         m - (s / h.len() as f64).ln() / self.gamma
@@ -73,21 +123,20 @@ impl Kde {
 
     /// Leave-one-out inlier score `p̃(x_l)` with the exact kernel (§3.2).
     pub fn inlier_score(&self, l: usize) -> f64 {
-        let n = self.data.nrows();
-        (0..n)
-            .filter(|&k| k != l)
-            .map(|k| (-self.gamma * self.d2[[l, k]]).exp())
+        let others = self.others(l);
+        others
+            .iter()
+            .map(|&k| (-self.gamma * self.d2[[l, k]]).exp())
             .sum::<f64>()
-            / (n - 1) as f64
+            / others.len() as f64
     }
 
     /// Appendix A.1: `R_k = p_k o(a)`, `R_k^dot = p_k aᵀ(a − u_k)`, and
     /// `R_i = Σ_k a_i(a_i − u_ik) / Σ_i' a_i'(a_i' − u_i'k) · R_k^dot = Σ_k p_k a_i (a_i − u_ik)`;
     /// `p_k` is the soft-min with stiffness `beta` over the other locations.
     pub fn explain_outlier(&self, l: usize, beta: f64) -> LocationRelevance {
-        let n = self.data.nrows();
         let a = self.data.row(l);
-        let others: Vec<usize> = (0..n).filter(|&k| k != l).collect();
+        let others = self.others(l);
         let h: Vec<f64> = others.iter().map(|&k| self.d2[[l, k]]).collect();
         let p = softmin(&h, beta);
         // ū = Σ_k p_k u_k, then R_i = a_i (a_i − ū_i) since Σ_k p_k = 1.
@@ -123,14 +172,18 @@ impl Kde {
         let phi = Array2::from_shape_fn(proj.dim(), |(k, j)| {
             std::f64::consts::SQRT_2 * (proj[[k, j]] + b[j]).cos()
         });
-        let sum_phi = phi.sum_axis(ndarray::Axis(0));
+        let mut sum_phi = Array1::<f64>::zeros(n_features);
+        for (row, _) in phi.outer_iter().zip(&self.members).filter(|(_, &m)| m) {
+            sum_phi += &row;
+        }
         Ok(RffModel {
             omega,
             b,
             phi,
             sum_phi,
             proj,
-            n: self.data.nrows(),
+            members: self.members.clone(),
+            n_members: self.n_members,
             epsilon,
         })
     }
@@ -144,16 +197,22 @@ pub struct RffModel {
     phi: Array2<f64>,
     sum_phi: Array1<f64>,
     proj: Array2<f64>,
-    n: usize,
+    members: Vec<bool>,
+    n_members: usize,
     epsilon: f64,
 }
 
 impl RffModel {
+    /// `μ_j` over the members other than `l`.
     fn mu(&self, l: usize, j: usize) -> f64 {
-        (self.sum_phi[j] - self.phi[[l, j]]) / (self.n - 1) as f64
+        if self.members[l] {
+            (self.sum_phi[j] - self.phi[[l, j]]) / (self.n_members - 1) as f64
+        } else {
+            self.sum_phi[j] / self.n_members as f64
+        }
     }
 
-    /// `î(x_l) = 1/H Σ_j √2 cos(ω_j·x_l + b_j) μ_j` with `μ_j` over the other locations.
+    /// `î(x_l) = 1/H Σ_j √2 cos(ω_j·x_l + b_j) μ_j` with `μ_j` over the other (member) locations.
     pub fn inlier_score(&self, l: usize) -> f64 {
         let h = self.b.len();
         (0..h)

@@ -119,6 +119,11 @@ impl KMeansModel {
         })
     }
 
+    /// The cluster of a new point: its nearest rescaled centroid.
+    pub fn assign(&self, a: ArrayView1<f64>) -> usize {
+        nearest(&self.centroids, a)
+    }
+
     /// Number of clusters.
     pub fn n_clusters(&self) -> usize {
         self.centroids.nrows()

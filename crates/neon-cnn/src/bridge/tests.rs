@@ -157,3 +157,63 @@ fn parameter_errors() {
     assert!(resolve_gamma(&d2, GammaSpec::Absolute(f64::NAN)).is_err());
     assert!(l.row(0, 9, 0).is_err());
 }
+
+#[test]
+fn non_members_are_scored_against_the_members_only() {
+    let l = locs();
+    let n = l.len();
+    let d2 = sq_dists(&l.data);
+    // rows 0..10 are new points, the rest the data set
+    let members: Vec<bool> = (0..n).map(|r| r >= 10).collect();
+    let gamma = 0.05;
+    let kde = Kde::with_members(l.data.clone(), d2.clone(), gamma, members)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reference = Kde::new(l.data.slice(ndarray::s![10.., ..]).to_owned(), gamma)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!kde.is_member(3) && kde.is_member(12));
+    for r in 0..10 {
+        let h: Vec<f64> = (10..n).map(|k| d2[[r, k]]).collect();
+        let mean = h.iter().map(|v| (-gamma * v).exp()).sum::<f64>() / h.len() as f64;
+        assert!((kde.inlier_score(r) - mean).abs() < 1e-12);
+        assert!((kde.outlier_score(r) + mean.ln() / gamma).abs() < 1e-9);
+        let e = kde.explain_outlier(r, gamma);
+        assert!((e.score - kde.outlier_score(r)).abs() < 1e-12);
+        for (i, &ai) in l.data.row(r).iter().enumerate() {
+            if ai == 0.0 {
+                assert_eq!(e.relevance[i], 0.0);
+            }
+        }
+    }
+    // members are still scored leave-one-out, as in a KDE fitted on the members alone
+    for r in 10..n {
+        assert!((kde.outlier_score(r) - reference.outlier_score(r - 10)).abs() < 1e-9);
+    }
+    // random features: μ_j over the members; a new point's score approximates the exact KDE
+    let rff = kde
+        .random_features(4000, 0.1, 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rff_ref = reference
+        .random_features(4000, 0.1, 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for r in 10..n {
+        assert!((rff.inlier_score(r) - rff_ref.inlier_score(r - 10)).abs() < 1e-9);
+    }
+    let err: f64 = (0..10)
+        .map(|r| (rff.inlier_score(r) - kde.inlier_score(r)).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 0.1, "{err}");
+    let too_few = Kde::with_members(l.data.clone(), d2, gamma, (0..n).map(|r| r == 0).collect());
+    assert!(matches!(
+        too_few,
+        Err(CnnError::TooFewLocations { found: 1, .. })
+    ));
+}
+
+#[test]
+fn kmeans_assign_is_the_nearest_rescaled_centroid() {
+    let l = locs();
+    let km = KMeansModel::fit(&l.data, &KMeansParams::default()).unwrap_or_else(|e| panic!("{e}"));
+    for r in 0..l.len() {
+        assert_eq!(km.assign(l.data.row(r)), km.labels[r]);
+    }
+}
