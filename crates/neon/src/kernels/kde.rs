@@ -24,7 +24,7 @@ use crate::explain::Explanation;
 use crate::models::Kde;
 use crate::network::squared_distance;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -260,10 +260,12 @@ impl<'a> KdeBatch<'a> {
             })
             .collect();
         let tile = self.tiles.train.min(n);
-        let mut dist = Array2::<T>::zeros((m, tile));
-        let mut weights = Array2::<T>::zeros((m, tile));
+        let mut dist = vec![T::zero(); m * tile];
+        let mut weights = vec![T::zero(); m * tile];
         let mut products = Array2::<T>::zeros((m, width));
         let mut h_row = vec![0.0f64; tile];
+        let mut w_gamma = vec![0.0f64; tile];
+        let mut w_beta = vec![0.0f64; tile];
         let (beta, epsilon) = explain.unwrap_or((gamma, 0.0));
         let same_exponent = beta == gamma;
         let mut start = 0;
@@ -272,40 +274,58 @@ impl<'a> KdeBatch<'a> {
             let len = end - start;
             let u_rows = train.augmented.slice_axis(Axis(0), Slice::from(start..end));
             let u = u_rows.slice_axis(Axis(1), Slice::from(1..=d));
-            let u_norms = train.norms.slice_axis(Axis(0), Slice::from(start..end));
-            let mut dist_tile = dist.slice_axis_mut(Axis(1), Slice::from(..len));
-            general_mat_mul(
-                T::from_f64(-2.0),
-                &xc.view(),
-                &u.t(),
-                T::zero(),
-                &mut dist_tile,
-            );
+            let u_norms = &train.norms.as_slice().unwrap_or(&[])[start..end];
+            let u_norms64 = &train.norms_f64.as_slice().unwrap_or(&[])[start..end];
+            {
+                let mut dist_tile = ArrayViewMut2::from_shape((m, len), &mut dist[..m * len])
+                    .expect("the buffer holds m × len numbers");
+                general_mat_mul(
+                    T::from_f64(-2.0),
+                    &xc.view(),
+                    &u.t(),
+                    T::zero(),
+                    &mut dist_tile,
+                );
+            }
             for r in 0..m {
                 let s = &mut sums[r];
                 let xn = x_norms[r];
                 let xn64 = x_norms_f64[r];
+                let h_row = &mut h_row[..len];
                 let mut tile_min = f64::INFINITY;
-                for j in 0..len {
-                    let k = start + j;
-                    let mut h = (dist_tile[[r, j]] + xn + u_norms[j]).to_f64().max(0.0);
-                    if h < RECOMPUTE_FRACTION * (xn64 + train.norms_f64[k]) {
-                        h = squared_distance(points.row(rows[r]), kde.points.row(k));
-                    }
-                    if excluded[r] == Some(k) {
-                        h = f64::INFINITY;
-                    }
+                let mut recompute = false;
+                for (((h_out, &g), &un), &un64) in h_row
+                    .iter_mut()
+                    .zip(&dist[r * len..(r + 1) * len])
+                    .zip(u_norms)
+                    .zip(u_norms64)
+                {
+                    let h = (g + xn + un).to_f64().max(0.0);
+                    recompute |= h < RECOMPUTE_FRACTION * (xn64 + un64);
                     tile_min = tile_min.min(h);
-                    h_row[j] = h;
+                    *h_out = h;
+                }
+                let excluded_here = excluded[r].filter(|k| (start..end).contains(k));
+                if recompute || excluded_here.is_some() {
+                    tile_min = f64::INFINITY;
+                    for (j, h) in h_row.iter_mut().enumerate() {
+                        let k = start + j;
+                        if Some(k) == excluded_here {
+                            *h = f64::INFINITY;
+                        } else if *h < RECOMPUTE_FRACTION * (xn64 + u_norms64[j]) {
+                            *h = squared_distance(points.row(rows[r]), kde.points.row(k));
+                        }
+                        tile_min = tile_min.min(*h);
+                    }
                 }
                 if tile_min < s.min {
                     if s.min.is_finite() {
                         let drop = s.min - tile_min;
-                        s.z_gamma *= (-gamma * drop).exp();
+                        s.z_gamma *= exp_nonpositive(-gamma * drop);
                         let factor = if beta == 0.0 {
                             1.0
                         } else {
-                            (-beta * drop).exp()
+                            exp_nonpositive(-beta * drop)
                         };
                         s.z_beta *= factor;
                         s.degenerate *= factor;
@@ -316,44 +336,60 @@ impl<'a> KdeBatch<'a> {
                     s.min = tile_min;
                 }
                 let shift = s.min;
-                let mut z_gamma = 0.0;
-                let mut z_beta = 0.0;
-                for j in 0..len {
-                    let h = h_row[j];
-                    if !h.is_finite() {
-                        if explain.is_some() {
-                            weights[[r, j]] = T::zero();
-                        }
-                        continue;
+                // exp(−∞) = 0 for a left-out point
+                let w_gamma = &mut w_gamma[..len];
+                for (w, &h) in w_gamma.iter_mut().zip(h_row.iter()) {
+                    *w = exp_nonpositive(-gamma * (h - shift));
+                }
+                s.z_gamma += w_gamma.iter().sum::<f64>();
+                if explain.is_none() {
+                    continue;
+                }
+                let w_beta: &[f64] = if same_exponent {
+                    w_gamma
+                } else {
+                    let w_beta = &mut w_beta[..len];
+                    for (w, &h) in w_beta.iter_mut().zip(h_row.iter()) {
+                        *w = if beta == 0.0 {
+                            if h.is_finite() {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        } else {
+                            exp_nonpositive(-beta * (h - shift))
+                        };
                     }
-                    let w_gamma = T::from_f64(-gamma * (h - shift)).exp().to_f64();
-                    z_gamma += w_gamma;
-                    if explain.is_some() {
-                        let w_beta = if same_exponent {
-                            w_gamma
-                        } else if beta == 0.0 {
-                            1.0
-                        } else {
-                            T::from_f64(-beta * (h - shift)).exp().to_f64()
-                        };
-                        z_beta += w_beta;
-                        let denominator = epsilon + h;
-                        let c = if denominator > 0.0 {
-                            w_beta / denominator
-                        } else {
-                            s.degenerate += w_beta;
-                            0.0
-                        };
-                        weights[[r, j]] = T::from_f64(c);
+                    w_beta
+                };
+                s.z_beta += w_beta.iter().sum::<f64>();
+                let mut degenerate = false;
+                for ((out, &w), &h) in weights[r * len..(r + 1) * len]
+                    .iter_mut()
+                    .zip(w_beta)
+                    .zip(h_row.iter())
+                {
+                    let denominator = epsilon + h;
+                    degenerate |= denominator <= 0.0;
+                    *out = T::from_f64(if denominator > 0.0 {
+                        w / denominator
+                    } else {
+                        0.0
+                    });
+                }
+                if degenerate {
+                    for (&w, &h) in w_beta.iter().zip(h_row.iter()) {
+                        if epsilon + h <= 0.0 {
+                            s.degenerate += w;
+                        }
                     }
                 }
-                s.z_gamma += z_gamma;
-                s.z_beta += z_beta;
             }
             if explain.is_some() {
                 general_mat_mul(
                     T::one(),
-                    &weights.slice_axis(Axis(1), Slice::from(..len)),
+                    &ArrayView2::from_shape((m, len), &weights[..m * len])
+                        .expect("the buffer holds m × len numbers"),
                     &train.augmented.slice_axis(Axis(0), Slice::from(start..end)),
                     T::zero(),
                     &mut products,
@@ -367,5 +403,68 @@ impl<'a> KdeBatch<'a> {
             start = end;
         }
         sums
+    }
+}
+
+/// `eˣ` for `x ≤ 0` (`x = −∞` gives 0) within 2 ulp of the correctly rounded value for
+/// `x ≥ −708`, and 0 below (where `eˣ < 3·10⁻³⁰⁸`). Branch-free so that the loops over a tile
+/// vectorise: `x = k ln 2 + r`, `|r| ≤ ln 2 / 2`, `eʳ` by its Taylor polynomial of degree 13,
+/// `2ᵏ` assembled in the exponent bits.
+#[inline]
+pub fn exp_nonpositive(x: f64) -> f64 {
+    // ln 2 split as in fdlibm: the high part has trailing zero bits so k · LN2_HI is exact
+    let ln2_hi = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    let ln2_lo = f64::from_bits(0x3dea_39ef_3579_3c76);
+    // 1.5 · 2⁵²: adding it rounds to an integer held in the low mantissa bits
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    let clamped = x.max(-708.0);
+    let t = clamped * std::f64::consts::LOG2_E + SHIFTER;
+    let k = t - SHIFTER;
+    let r = (clamped - k * ln2_hi) - k * ln2_lo;
+    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    let k_int = t.to_bits().wrapping_sub(SHIFTER.to_bits()) as i64;
+    let scale = f64::from_bits(((k_int + 1023) as u64) << 52);
+    if x < -708.0 {
+        0.0
+    } else {
+        p * scale
+    }
+}
+
+#[cfg(test)]
+mod exp_tests {
+    use super::exp_nonpositive;
+
+    #[test]
+    fn fast_exp_is_within_two_ulp_of_libm() {
+        let mut x = 0.0;
+        while x > -708.0 {
+            let (fast, libm) = (exp_nonpositive(x), x.exp());
+            assert!(
+                (fast - libm).abs() <= 2.0 * f64::EPSILON * libm,
+                "{x}: {fast} vs {libm}"
+            );
+            x -= 0.013_7;
+        }
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+        assert_eq!(exp_nonpositive(-800.0), 0.0);
+        assert_eq!(exp_nonpositive(f64::NEG_INFINITY), 0.0);
     }
 }

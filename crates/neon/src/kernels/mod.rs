@@ -51,8 +51,10 @@
 //! `1e-12` relative to the row's score: pairs whose expanded distance may have lost digits to
 //! cancellation (`h_k < 10⁻² (‖x‖² + ‖u_k‖²)`) are recomputed as `Σ (x_i − u_ki)²`, and a row
 //! whose relevance expansion has an error bound above `1e-13` of its score is recomputed by
-//! the per-point path. [`Precision::F32`] runs the matrix products and exponentials in `f32`
-//! (accumulating in `f64`, without the per-row fallback); see [`F32_TOLERANCE`].
+//! the per-point path. The exponentials of a tile use [`kde::exp_nonpositive`] (within 2 ulp
+//! of the C library's `exp`, but vectorised). [`Precision::F32`] runs the two matrix products
+//! in `f32` (exponentials and sums in `f64`, without the per-row fallback); see
+//! [`F32_TOLERANCE`].
 
 pub mod approx;
 pub mod distance;
@@ -74,7 +76,7 @@ pub enum Precision {
     /// Double precision, agreeing with the per-point path to about `1e-12`.
     #[default]
     F64,
-    /// Single-precision products and exponentials, double-precision sums; within
+    /// Single-precision matrix products, double-precision exponentials and sums; within
     /// [`F32_TOLERANCE`] of `f64` on standardized data.
     F32,
 }
