@@ -296,7 +296,7 @@ fn table(report: &EvaluationReport) -> String {
         &format!("ρ vs {anchor_name}"),
         "|gap|",
         "evals/row",
-        "ms/row",
+        "µs/row",
         "evals × neon",
         "time × neon",
     ]
@@ -315,7 +315,7 @@ fn table(report: &EvaluationReport) -> String {
             m.mean_abs_completeness_gap
                 .map_or("–".into(), |g| format!("{g:.1e}")),
             format!("{:.0}", m.cost.evaluations_per_row),
-            format!("{:.4}", m.cost.seconds_per_row * 1e3),
+            format!("{:.2}", m.cost.seconds_per_row * 1e6),
             m.cost
                 .evaluation_ratio_to_neon
                 .map_or("–".into(), |r| format!("{r:.0}")),
@@ -334,6 +334,11 @@ fn table(report: &EvaluationReport) -> String {
     random.resize(header.len(), String::new());
     rows.push(random);
     out += &align(&header, &rows);
+    out += &format!(
+        "ρ: Spearman rank correlation with {anchor_name}; |gap|: mean |f(x) − f(r) − Σ R| \
+         (baselines explain f(x) − f(r)); evals: model evaluations per explanation (NEON: one \
+         forward/backward pass); µs/row: wall time of one explanation on its worker thread\n"
+    );
     out +=
         "\nrank agreement (Spearman ρ of the relevance vectors, mean over rows where both vary)\n";
     let mut header = vec![String::new()];
