@@ -167,7 +167,7 @@ pub fn annotate(parameters: &mut serde_json::Value, baseline: Option<&Baseline>)
                 _ => {}
             }
             object.insert(
-                "dissipated".into(),
+                "dissipated_means".into(),
                 "f(reference) + completeness gap: relevance explains f(x) - f(reference)".into(),
             );
         }

@@ -1,6 +1,6 @@
 //! Faithfulness, agreement and cost of explanation methods on one model (§6, "the question of
 //! validation"): feature-removal curves in the style of Samek et al. (2017, the chapter's
-//! reference [39]), their variant with draws from the data's marginals and the insertion curve,
+//! reference \[39\]), their variant with draws from the data's marginals and the insertion curve,
 //! rank agreement between methods, and model evaluations and wall time per explanation.
 //!
 //! Every curve orders the features of a row by decreasing relevance (ties: lower index first)

@@ -9,7 +9,7 @@
 //!   integrated gradients with analytic gradients ([`integrated_gradients`], [`gradient`]) and
 //!   occlusion ([`occlusion`]); [`explain_rows_with`] explains rows with any of them and returns
 //!   the same [`Explanation`](crate::Explanation) as NEON, plus the number of model evaluations;
-//! - [`evaluate`] measures feature-removal, marginal-removal and insertion curves against a
+//! - [`evaluate()`] measures feature-removal, marginal-removal and insertion curves against a
 //!   random ordering, rank agreement and cost, into an [`EvaluationReport`].
 //!
 //! The baselines perturb the explained score `f` itself: `o(x)`, `p̃(x)`, `î(x)` with the same
