@@ -91,7 +91,7 @@ impl FittedTransform {
                         })
                         .collect();
                     for (c, s) in std.iter().enumerate() {
-                        if !(*s > 1e-12 * (1.0 + mean[c].abs())) {
+                        if s.is_nan() || *s <= 1e-12 * (1.0 + mean[c].abs()) {
                             return Err(NeonError::ZeroVariance {
                                 file: data.source().to_string(),
                                 column: data.feature_names()[c].clone(),
