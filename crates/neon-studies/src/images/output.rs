@@ -1,0 +1,95 @@
+//! Output files are assembled in memory first and written only when everything succeeded, each
+//! atomically (temporary sibling, then rename), so an error leaves no partial result behind.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Result, StudyError};
+
+/// Files to write: paths relative to an output directory, and their bytes.
+#[derive(Debug, Default, Clone)]
+pub struct Outputs {
+    files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Outputs {
+    /// No files yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a file at `relative` (e.g. `study1/a_outlier.png`).
+    pub fn add(&mut self, relative: impl Into<PathBuf>, bytes: Vec<u8>) -> &mut Self {
+        self.files.push((relative.into(), bytes));
+        self
+    }
+
+    /// Relative paths, in the order added.
+    pub fn paths(&self) -> Vec<&Path> {
+        self.files.iter().map(|(p, _)| p.as_path()).collect()
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there is no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Create `dir` (and sub-directories) and write every file atomically; returns the written
+    /// paths.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::with_capacity(self.files.len());
+        for (rel, bytes) in &self.files {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| StudyError::Io {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            neon::io::write_atomic(&path, bytes).map_err(|source| StudyError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// A file-name-safe form of a label: `cluster 2 at (3, 4)` → `cluster_2_at_3_4`.
+pub fn slug(label: &str) -> String {
+    let mut s = String::with_capacity(label.len());
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') {
+            s.push('_');
+        }
+    }
+    s.trim_matches('_').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_nested_files_and_slugs() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Outputs::new();
+        out.add("a.txt", b"a".to_vec())
+            .add("sub/b.txt", b"b".to_vec());
+        let written = out.write(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(written.len(), 2);
+        assert_eq!(
+            std::fs::read(dir.path().join("sub/b.txt")).unwrap_or_default(),
+            b"b"
+        );
+        assert_eq!(slug("cluster 2 at (3, 4)"), "cluster_2_at_3_4");
+        assert_eq!(slug("inlier-rff"), "inlier-rff");
+    }
+}
