@@ -121,6 +121,8 @@ pub enum Format {
     Csv,
     /// Aligned text table.
     Table,
+    /// JSON lines: one JSON object per row.
+    Jsonl,
 }
 
 /// Which rows of which data to use.
@@ -193,6 +195,8 @@ pub struct ExplainArgs {
     /// training data in model space). Baselines explain f(x) − f(reference).
     #[arg(long)]
     pub reference_row: Option<usize>,
+    #[command(flatten)]
+    pub scale: crate::commands::stream::ScaleArgs,
 }
 
 /// `neon demo …`

@@ -22,6 +22,14 @@ pub fn explanations(
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
+        Format::Jsonl => {
+            let mut out = String::new();
+            for e in explanations {
+                out += &serde_json::to_string(e)?;
+                out.push('\n');
+            }
+            out
+        }
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(Vec::new());
             let has_std = explanations.iter().any(|e| e.relevance_std.is_some());
@@ -114,6 +122,18 @@ pub fn scores(
                 .collect();
             serde_json::to_string_pretty(&json!({"target": target.to_string(), "scores": items}))?
                 + "\n"
+        }
+        Format::Jsonl => {
+            let mut out = String::new();
+            for (i, (row, score)) in rows.iter().zip(scores).enumerate() {
+                let mut item = json!({"row": row, "score": score});
+                if let Some(c) = clusters {
+                    item["cluster"] = json!(c[i]);
+                }
+                out += &serde_json::to_string(&item)?;
+                out.push('\n');
+            }
+            out
         }
         Format::Csv => {
             let mut out = String::from(if clusters.is_some() {

@@ -75,6 +75,9 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
 }
 
 pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
+    if super::stream::wanted(&args)? {
+        return super::stream::explain(args, show_progress);
+    }
     let target: Target = args.target.parse()?;
     let options = ExplainOptions {
         beta: args.beta,

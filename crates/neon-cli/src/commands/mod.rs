@@ -5,6 +5,7 @@ mod demo;
 pub mod evaluate;
 mod explain;
 mod fit;
+pub mod stream;
 
 use crate::cli::{Cli, Command};
 use std::path::Path;

@@ -1,0 +1,324 @@
+//! End-to-end tests of streaming `neon explain` (`--chunk-rows`, `--tolerance`, `--precision`,
+//! `--format jsonl`): chunked results equal whole-file results, errors name the row, no partial
+//! output file is left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn neon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neon"))
+        .args(args)
+        .output()
+        .expect("run neon")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = neon(args);
+    assert!(
+        out.status.success(),
+        "neon {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn wholesale() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wholesale_customers.csv")
+}
+
+const SPENDING: &str = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen";
+
+fn fit_kde(dir: &Path) -> PathBuf {
+    let model = dir.join("kde.json");
+    let data = wholesale();
+    ok(&[
+        "fit",
+        "kde",
+        "--data",
+        data.to_str().expect("path"),
+        "--columns",
+        SPENDING,
+        "--transform",
+        "log,standardize",
+        "--gamma",
+        "1",
+        "-o",
+        model.to_str().expect("path"),
+    ]);
+    model
+}
+
+fn explanations(json: &str) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    doc["explanations"].as_array().expect("array").clone()
+}
+
+#[test]
+fn chunked_output_equals_whole_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let data = wholesale();
+    let data = data.to_str().expect("path");
+    // leave-one-out CSV: byte for byte
+    let whole = ok(&[
+        "explain",
+        "--model",
+        model,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--format",
+        "csv",
+    ]);
+    let chunked = ok(&[
+        "explain",
+        "--model",
+        model,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--format",
+        "csv",
+        "--chunk-rows",
+        "37",
+    ]);
+    assert_eq!(whole, chunked);
+    assert_eq!(chunked.lines().count(), 441);
+    // new data, JSON document: same explanations
+    for target in ["outlier", "inlier-rff"] {
+        let whole = ok(&[
+            "explain",
+            "--model",
+            model,
+            "--data",
+            data,
+            "--target",
+            target,
+            "--format",
+            "json",
+            "--n-features",
+            "200",
+        ]);
+        let chunked = ok(&[
+            "explain",
+            "--model",
+            model,
+            "--data",
+            data,
+            "--target",
+            target,
+            "--format",
+            "json",
+            "--n-features",
+            "200",
+            "--chunk-rows",
+            "50",
+        ]);
+        assert_eq!(explanations(&whole), explanations(&chunked), "{target}");
+    }
+    // JSON lines: one object per row, rows in file order
+    let lines = ok(&[
+        "explain",
+        "--model",
+        model,
+        "--data",
+        data,
+        "--target",
+        "outlier",
+        "--format",
+        "jsonl",
+        "--chunk-rows",
+        "100",
+        "--rows",
+        "3,250,439",
+    ]);
+    let rows: Vec<u64> = lines
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON object per line");
+            v["row"].as_u64().expect("row")
+        })
+        .collect();
+    assert_eq!(rows, vec![3, 250, 439]);
+}
+
+#[test]
+fn approximate_mode_reports_bounds_that_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let exact = explanations(&ok(&[
+        "explain",
+        "--model",
+        model,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--format",
+        "json",
+    ]));
+    let approx = explanations(&ok(&[
+        "explain",
+        "--model",
+        model,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--format",
+        "json",
+        "--tolerance",
+        "1e-3",
+    ]));
+    assert_eq!(exact.len(), approx.len());
+    let mut neglected_somewhere = false;
+    for (e, a) in exact.iter().zip(&approx) {
+        let (o, o_hat) = (
+            e["score"].as_f64().expect("score"),
+            a["score"].as_f64().expect("score"),
+        );
+        let bound = &a["bound"];
+        let score_bound = bound["score_bound"].as_f64().expect("score_bound");
+        assert!(
+            o_hat >= o - 1e-9 && o_hat - o <= score_bound + 1e-9,
+            "row {}",
+            e["row"]
+        );
+        let l1: f64 = e["relevance"]
+            .as_array()
+            .expect("relevance")
+            .iter()
+            .zip(a["relevance"].as_array().expect("relevance"))
+            .map(|(x, y)| (x.as_f64().unwrap_or(0.0) - y.as_f64().unwrap_or(0.0)).abs())
+            .sum();
+        assert!(l1 <= bound["relevance_bound"].as_f64().expect("bound") + 1e-9);
+        neglected_somewhere |= bound["neglected_mass"].as_f64().expect("mass") > 0.0;
+    }
+    assert!(
+        neglected_somewhere,
+        "a tolerance of 1e-3 must leave some points out"
+    );
+    // the CSV has the bound columns
+    let csv = ok(&[
+        "explain",
+        "--model",
+        model,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--format",
+        "csv",
+        "--tolerance",
+        "1e-3",
+        "--rows",
+        "338",
+    ]);
+    let header = csv.lines().next().expect("header");
+    assert!(
+        header.ends_with("neglected_mass,score_bound,relevance_bound,n_used"),
+        "{header}"
+    );
+}
+
+#[test]
+fn f32_precision_stays_close_to_f64() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let run = |precision: &str| {
+        explanations(&ok(&[
+            "explain",
+            "--model",
+            model,
+            "--leave-one-out",
+            "--target",
+            "outlier",
+            "--format",
+            "json",
+            "--precision",
+            precision,
+        ]))
+    };
+    for (a, b) in run("f64").iter().zip(&run("f32")) {
+        let (x, y) = (
+            a["score"].as_f64().expect("score"),
+            b["score"].as_f64().expect("score"),
+        );
+        assert!((x - y).abs() <= 1e-3 * x.abs(), "{x} vs {y}");
+    }
+}
+
+#[test]
+fn errors_in_a_later_chunk_name_the_row_and_leave_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let mut text = String::from("Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n");
+    for i in 0..30 {
+        text += &format!("{},{},3,4,5,6\n", i + 1, i + 2);
+    }
+    text += "1,2,3,x,5,6\n";
+    let data = dir.path().join("bad.csv");
+    std::fs::write(&data, text).expect("write");
+    let out_path = dir.path().join("out.csv");
+    let out = neon(&[
+        "explain",
+        "--model",
+        model.to_str().expect("path"),
+        "--data",
+        data.to_str().expect("path"),
+        "--target",
+        "outlier",
+        "--format",
+        "csv",
+        "--chunk-rows",
+        "8",
+        "-o",
+        out_path.to_str().expect("path"),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("column Frozen, row 32: 'x' is not a number"),
+        "{stderr}"
+    );
+    assert!(!out_path.exists());
+    let leftovers = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn scale_options_are_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--tolerance", "1e-3", "--target", "inlier"],
+            "--tolerance applies to KDE models",
+        ),
+        (
+            &["--tolerance", "2", "--target", "outlier"],
+            "must be in (0, 1)",
+        ),
+        (
+            &["--chunk-rows", "0", "--target", "outlier"],
+            "--chunk-rows must be at least 1",
+        ),
+        (
+            &["--chunk-rows", "10", "--target", "outlier", "--rows", "440"],
+            "row 440 is out of range",
+        ),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["explain", "--model", model, "--leave-one-out"];
+        args.extend_from_slice(extra);
+        let out = neon(&args);
+        assert!(!out.status.success(), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+    }
+}
