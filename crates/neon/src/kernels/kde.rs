@@ -28,9 +28,15 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Pairs whose expanded distance is below this fraction of `‖x‖² + ‖u‖²` are recomputed as
-/// `Σ_i (x_i − u_ki)²` (the expansion may have lost digits to cancellation there).
+/// Scoring: pairs whose expanded distance is below this fraction of `‖x‖² + ‖u‖²` are
+/// recomputed as `Σ_i (x_i − u_ki)²` (the expansion may have lost digits to cancellation).
 const RECOMPUTE_FRACTION: f64 = 1e-2;
+
+/// Explaining: pairs below this fraction are recomputed and their relevance
+/// `c_k (x_i − u_ki)²` is added directly, not through the expansion. Every expanded pair then
+/// has `‖x‖² + ‖u_k‖² ≤ 10 h_k`, which bounds the round-off of the expansion by
+/// `2 · 16 · 10 ε o(x) < 10⁻¹³ o(x)` (see [`FALLBACK_THRESHOLD`]).
+const DIRECT_FRACTION: f64 = 1e-1;
 
 /// Safety factor of the round-off estimate of the relevance expansion.
 const ROUNDOFF_FACTOR: f64 = 16.0;
@@ -174,17 +180,20 @@ impl<'a> KdeBatch<'a> {
                         let score = s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma;
                         let scale = score / s.z_beta;
                         let a = s.acc[0];
+                        let width = 2 * d + 1;
+                        let direct = &s.acc[width..width + d];
+                        let a_direct = s.acc[width + d];
                         let mut relevance = Vec::with_capacity(d);
                         let mut worst: f64 = 0.0;
                         for i in 0..d {
                             let xc = x[i] - self.mean[i];
                             let (b, c) = (s.acc[1 + i], s.acc[1 + d + i]);
                             let expanded = xc * xc * a - 2.0 * xc * b + c;
-                            relevance.push(scale * expanded.max(0.0));
+                            relevance.push(scale * (expanded.max(0.0) + direct[i]));
                             let magnitude = xc.abs() * a.sqrt() + c.max(0.0).sqrt();
                             worst = worst.max(magnitude * magnitude);
                         }
-                        let dissipated = scale * (epsilon * a + s.degenerate);
+                        let dissipated = scale * (epsilon * (a + a_direct) + s.degenerate);
                         let bound = ROUNDOFF_FACTOR * f64::EPSILON * worst * scale.abs();
                         let trusted = score.is_finite()
                             && scale.is_finite()
@@ -254,7 +263,8 @@ impl<'a> KdeBatch<'a> {
                 min: f64::INFINITY,
                 z_gamma: 0.0,
                 z_beta: 0.0,
-                acc: vec![0.0; if explain.is_some() { width } else { 0 }],
+                // [A | B | C] from the products, then the direct relevance and its Σ c_k
+                acc: vec![0.0; if explain.is_some() { width + d + 1 } else { 0 }],
                 degenerate: 0.0,
                 n_active: n - usize::from(e.is_some()),
             })
@@ -266,6 +276,12 @@ impl<'a> KdeBatch<'a> {
         let mut h_row = vec![0.0f64; tile];
         let mut w_gamma = vec![0.0f64; tile];
         let mut w_beta = vec![0.0f64; tile];
+        let mut close: Vec<usize> = Vec::new();
+        let fraction = if explain.is_some() {
+            DIRECT_FRACTION
+        } else {
+            RECOMPUTE_FRACTION
+        };
         let (beta, epsilon) = explain.unwrap_or((gamma, 0.0));
         let same_exponent = beta == gamma;
         let mut start = 0;
@@ -301,19 +317,21 @@ impl<'a> KdeBatch<'a> {
                     .zip(u_norms64)
                 {
                     let h = (g + xn + un).to_f64().max(0.0);
-                    recompute |= h < RECOMPUTE_FRACTION * (xn64 + un64);
+                    recompute |= h < fraction * (xn64 + un64);
                     tile_min = tile_min.min(h);
                     *h_out = h;
                 }
                 let excluded_here = excluded[r].filter(|k| (start..end).contains(k));
+                close.clear();
                 if recompute || excluded_here.is_some() {
                     tile_min = f64::INFINITY;
                     for (j, h) in h_row.iter_mut().enumerate() {
                         let k = start + j;
                         if Some(k) == excluded_here {
                             *h = f64::INFINITY;
-                        } else if *h < RECOMPUTE_FRACTION * (xn64 + u_norms64[j]) {
+                        } else if *h < fraction * (xn64 + u_norms64[j]) {
                             *h = squared_distance(points.row(rows[r]), kde.points.row(k));
+                            close.push(j);
                         }
                         tile_min = tile_min.min(*h);
                     }
@@ -383,6 +401,22 @@ impl<'a> KdeBatch<'a> {
                             s.degenerate += w;
                         }
                     }
+                }
+                // close pairs: relevance from the differences themselves, not the expansion
+                let x = points.row(rows[r]);
+                for &j in &close {
+                    weights[r * len + j] = T::zero();
+                    let denominator = epsilon + h_row[j];
+                    if denominator <= 0.0 {
+                        continue; // dissipated whole above
+                    }
+                    let c = w_beta[j] / denominator;
+                    let u = kde.points.row(start + j);
+                    let (direct, a_direct) = s.acc[width..].split_at_mut(d);
+                    for ((out, &xi), &ui) in direct.iter_mut().zip(x.iter()).zip(u.iter()) {
+                        *out += c * (xi - ui) * (xi - ui);
+                    }
+                    a_direct[0] += c;
                 }
             }
             if explain.is_some() {
