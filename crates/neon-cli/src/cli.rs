@@ -19,7 +19,12 @@ const EXAMPLES: &str = "Examples:
   neon explain --model km.json --data new_customers.csv --target cluster --format json
 
   # the chapter's Wholesale customers study as a report
-  neon demo wholesale --out report/";
+  neon demo wholesale --out report/
+
+  # why is a part of an image anomalous? (VGG-16 weights: tools/fetch-weights.sh)
+  neon explain-image --image part.png --target outlier --overlay --out heat/
+  # the chapter's image studies (Figs. 7-8) as a report
+  neon demo images --out report-images/";
 
 /// The `neon` command line.
 #[derive(Debug, Parser)]
@@ -53,6 +58,9 @@ pub enum Command {
     Evaluate(crate::commands::evaluate::EvaluateArgs),
     /// Measure speed: rows per second and peak memory on synthetic data.
     Bench(crate::commands::bench::BenchArgs),
+    /// Explain an image: a model (KDE, k-means) on VGG-16 Block-5 locations, attributed to the
+    /// pixels (§5.2, Appendix A): heatmap PNGs, raw relevance (.npy), location scores, JSON.
+    ExplainImage(crate::commands::image::ExplainImageArgs),
 }
 
 /// Data input options shared by the fit commands.
@@ -204,6 +212,8 @@ pub struct ExplainArgs {
 pub enum DemoCommand {
     /// The Wholesale customers study (§5.1) on the shipped data.
     Wholesale(WholesaleArgs),
+    /// The image studies (§5.2, Figs. 7-8) with a pretrained VGG-16.
+    Images(crate::commands::image::ImagesArgs),
 }
 
 /// `neon demo wholesale`

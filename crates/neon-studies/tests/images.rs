@@ -199,10 +199,9 @@ fn report_has_the_panels_numbers_and_every_file() {
     ] {
         assert!(dir.path().join(rel).is_file(), "{rel}");
     }
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&files.json).unwrap_or_default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files.json).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
     assert!(json["anomaly"]["setups"][1]["outlier"]["enrichment"].is_number());
     assert!(json["concepts"]["clusters"][0]["share_in_receptive_field"].is_number());
 }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub fn run(command: DemoCommand, show_progress: bool) -> anyhow::Result<()> {
     match command {
         DemoCommand::Wholesale(args) => wholesale(args, show_progress),
+        DemoCommand::Images(args) => super::image::demo_images(args, show_progress),
     }
 }
 

@@ -5,6 +5,7 @@ mod demo;
 pub mod evaluate;
 mod explain;
 mod fit;
+pub mod image;
 pub mod stream;
 
 use crate::cli::{Cli, Command};
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(demo) => demo::run(demo, show_progress),
         Command::Evaluate(args) => evaluate::run(args, show_progress),
         Command::Bench(args) => bench::run(args, show_progress),
+        Command::ExplainImage(args) => image::explain_image(args, show_progress),
     }
 }
 

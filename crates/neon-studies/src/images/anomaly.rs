@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::regions::{
     area_share, argmax, cell_overlaps, dilate, negative_sum, positive_share_inside, positive_sum,
 };
-use super::{list_images, wood_texture, Check};
+use super::{check_image_size, list_images, wood_texture, Check};
 use crate::{Result, StudyError};
 
 /// Seeds of the clean reference textures used by default in set-up (b).
@@ -374,6 +374,7 @@ pub fn run_anomaly(
             (t.image, Some(t.mask))
         }
         TestImage::File { path, mask } => {
+            check_image_size(path)?;
             let img = to_u8(&load_image(path, Resize::Square(side))?);
             let m = mask.as_deref().map(|m| load_mask(m, p.size)).transpose()?;
             (img, m)
@@ -393,6 +394,7 @@ pub fn run_anomaly(
             let files = list_images(path)?;
             let mut imgs = Vec::with_capacity(files.len());
             for f in &files {
+                check_image_size(f)?;
                 imgs.push(to_u8(&load_image(f, Resize::Square(side))?));
             }
             let names = files

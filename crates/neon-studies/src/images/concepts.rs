@@ -20,7 +20,7 @@ use super::regions::{
     area_share, cell_box, correlation, positive_share_inside, positive_sum, receptive_field_mask,
     union_of_boxes, ReceptiveField,
 };
-use super::Check;
+use super::{check_image_size, Check};
 use crate::{Result, StudyError};
 
 /// "Most" of a cluster's positive relevance: the share that must fall within the receptive
@@ -161,6 +161,7 @@ pub fn run_concepts(
         name: "size",
         reason: format!("{} is too large", p.size),
     })?;
+    check_image_size(&p.image)?;
     let rgb = load_image(&p.image, Resize::ShorterSide(side))?;
     let image = rgb.mapv(|v| v.round().clamp(0.0, 255.0) as u8);
     let input = preprocess.apply(&rgb);

@@ -61,9 +61,9 @@ pub struct Check {
 
 /// The PNG and JPEG files of a directory, sorted by name; an error if there is none.
 pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|source| StudyError::Io {
+    let entries = std::fs::read_dir(dir).map_err(|e| StudyError::Input {
         path: dir.to_path_buf(),
-        source,
+        reason: format!("cannot list the directory: {e}"),
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -84,6 +84,19 @@ pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The size `(width, height)` of an image file as stored (read from its header), refused if a
+/// side is under 32 px: VGG-16's five poolings need at least that, and enlarging a smaller image
+/// invents the detail the explanation would be about.
+pub fn check_image_size(path: &Path) -> Result<(usize, usize)> {
+    let (w, h) = image::image_dimensions(path).map_err(|e| StudyError::Input {
+        path: path.to_path_buf(),
+        reason: format!("cannot read the image: {e}"),
+    })?;
+    let (w, h) = (w as usize, h as usize);
+    neon_cnn::preprocess::check_side(w, h)?;
+    Ok((w, h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +114,18 @@ mod tests {
             .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         assert_eq!(names, ["a.jpg", "b.PNG"]);
+        let tiny = dir.path().join("tiny.png");
+        image::RgbImage::new(31, 64)
+            .save(&tiny)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = check_image_size(&tiny)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("31x64") && err.contains("at least 32"),
+            "{err}"
+        );
+        assert!(check_image_size(&dir.path().join("a.jpg")).is_err());
     }
 }
