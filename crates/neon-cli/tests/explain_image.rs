@@ -116,11 +116,7 @@ fn bad_inputs_fail_with_a_clear_message_and_write_nothing() {
             vec![],
             "no .png/.jpg/.jpeg image",
         ),
-        (
-            vec!["--image", s(&none)],
-            vec![],
-            "none.png",
-        ),
+        (vec!["--image", s(&none)], vec![], "none.png"),
     ];
     for (args, env, expected) in cases {
         let mut full = vec!["explain-image", "--out", s(&out)];
