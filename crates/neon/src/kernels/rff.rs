@@ -12,7 +12,7 @@ use crate::explain::Explanation;
 use crate::models::kde::RandomFeatureDraw;
 use crate::models::Kde;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 
 /// `ω_ji² / ‖ω_j‖²` (H × d); rows with `ω_j = 0` are zero (their relevance is not passed on,
@@ -138,6 +138,42 @@ pub fn explain_inlier_rff(
         })
         .collect()
 }
+
+/// `Σ_k √2 cos(ω_jᵀu_k + b_j)` over the rows `u_k` of `points`: `N` times the mean embedding
+/// `μ_j` of §3.3. Rows go in blocks of [`EMBEDDING_BLOCK`] (one `B × H` product each, so memory
+/// stays `B × H` per thread whatever `N`), in parallel; block sums are added in block order.
+pub fn embedding_sum(
+    points: ArrayView2<f64>,
+    omega: ArrayView2<f64>,
+    phase: ArrayView1<f64>,
+) -> Array1<f64> {
+    let h_count = omega.nrows();
+    let starts: Vec<usize> = (0..points.nrows()).step_by(EMBEDDING_BLOCK).collect();
+    let partial: Vec<Array1<f64>> = starts
+        .par_iter()
+        .map(|&start| {
+            let end = (start + EMBEDDING_BLOCK).min(points.nrows());
+            let rows = points.slice_axis(Axis(0), Slice::from(start..end));
+            let mut z = Array2::<f64>::zeros((end - start, h_count));
+            general_mat_mul(1.0, &rows, &omega.t(), 0.0, &mut z);
+            let mut sum = Array1::<f64>::zeros(h_count);
+            for zr in z.rows() {
+                for ((s, &v), &b) in sum.iter_mut().zip(zr.iter()).zip(phase.iter()) {
+                    *s += std::f64::consts::SQRT_2 * cos(v + b);
+                }
+            }
+            sum
+        })
+        .collect();
+    let mut total = Array1::<f64>::zeros(h_count);
+    for p in &partial {
+        total += p;
+    }
+    total
+}
+
+/// Rows per block of [`embedding_sum`].
+pub const EMBEDDING_BLOCK: usize = 256;
 
 /// `cos x` within a few units of `10⁻¹⁶` (absolute) of the C library's `cos`, branch-free for
 /// `|x| ≤ 10⁵` so the loop over a row's features vectorises; larger arguments go to the C

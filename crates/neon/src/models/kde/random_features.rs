@@ -2,7 +2,7 @@
 //! `ω_j ~ N(0, 2γ I)`, `b_j ~ U(0, 2π)`.
 
 use crate::network::RandomFourier;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -38,14 +38,8 @@ impl RandomFeatureDraw {
         });
         let phase =
             Array1::from_shape_simple_fn(n_features, || rng.gen::<f64>() * std::f64::consts::TAU);
-        // Σ_k √2 cos(U Ωᵀ + b), computed as one matrix product.
-        let mut projections = points.dot(&omega.t());
-        projections.axis_iter_mut(Axis(0)).for_each(|mut row| {
-            row.zip_mut_with(&phase, |v, b| {
-                *v = std::f64::consts::SQRT_2 * (*v + b).cos()
-            })
-        });
-        let embedding_sum = projections.sum_axis(Axis(0));
+        // Σ_k √2 cos(U Ωᵀ + b), by blocked matrix products (memory independent of N)
+        let embedding_sum = crate::kernels::rff::embedding_sum(points, omega.view(), phase.view());
         let n_points = points.nrows();
         let mean_embedding = &embedding_sum / n_points as f64;
         RandomFeatureDraw {
