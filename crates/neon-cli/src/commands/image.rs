@@ -28,7 +28,7 @@ use neon_studies::images::{check_image_size, list_images};
 /// `neon explain-image`
 #[derive(Debug, Args)]
 pub struct ExplainImageArgs {
-    /// Image to explain (PNG or JPEG); each side must be at least 32 px after resizing.
+    /// Image to explain (PNG or JPEG); each side must be at least 32 px.
     #[arg(long)]
     pub image: PathBuf,
     /// VGG-16 weights: Keras .h5 (Keras' VGG16, HED), torchvision .pth or .safetensors.
