@@ -156,13 +156,27 @@ pub fn embedding_sum(
             let rows = points.slice_axis(Axis(0), Slice::from(start..end));
             let mut z = Array2::<f64>::zeros((end - start, h_count));
             general_mat_mul(1.0, &rows, &omega.t(), 0.0, &mut z);
-            let mut sum = Array1::<f64>::zeros(h_count);
+            let mut sum = vec![0.0; h_count];
+            let mut row = vec![0.0; h_count];
+            let phase = phase.as_slice().unwrap_or(&[]);
             for zr in z.rows() {
-                for ((s, &v), &b) in sum.iter_mut().zip(zr.iter()).zip(phase.iter()) {
-                    *s += std::f64::consts::SQRT_2 * cos(v + b);
+                let zs = zr.as_slice().unwrap_or(&[]);
+                let moderate = zs
+                    .iter()
+                    .zip(phase)
+                    .all(|(v, b)| (v + b).abs() <= COS_RANGE);
+                for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
+                    *out = if moderate {
+                        cos_reduced(v + b)
+                    } else {
+                        (v + b).cos()
+                    };
+                }
+                for (s, &c) in sum.iter_mut().zip(&row) {
+                    *s += std::f64::consts::SQRT_2 * c;
                 }
             }
-            sum
+            Array1::from(sum)
         })
         .collect();
     let mut total = Array1::<f64>::zeros(h_count);
