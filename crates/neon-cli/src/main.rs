@@ -21,7 +21,21 @@ fn main() {
         }
     }
     if let Err(error) = commands::run(cli) {
-        eprintln!("error: {error:#}");
+        eprintln!("error: {}", message(&error));
         std::process::exit(1);
     }
+}
+
+/// The error and its causes on one line; a cause whose text the message already shows (library
+/// errors print their I/O cause themselves) is not repeated.
+fn message(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }

@@ -388,3 +388,24 @@ fn centroids_import_and_help_has_examples() {
     let help = neon(&["--help"]);
     assert!(stdout(&help).contains("Examples:"));
 }
+
+#[test]
+fn missing_file_error_names_the_file_and_says_the_cause_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nope.csv");
+    let model = dir.path().join("m.json");
+    let out = neon(&[
+        "fit",
+        "kde",
+        "--data",
+        missing.to_str().expect("utf8"),
+        "--gamma",
+        "1",
+        "-o",
+        model.to_str().expect("utf8"),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("nope.csv"), "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

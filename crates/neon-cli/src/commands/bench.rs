@@ -34,9 +34,20 @@ pub enum Bench {
     KmeansExplain,
 }
 
+/// `neon bench` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// VGG-16 forward pass and LRP explanation time at 224 and 448 px.
+    Cnn(super::bench_cnn::CnnBenchArgs),
+}
+
 /// `neon bench` arguments.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// Time the CNN engine instead of the vector models.
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
     /// Number N of training points.
     #[arg(long, default_value_t = 10_000)]
     pub n_train: usize,
@@ -102,6 +113,9 @@ struct Measured {
 }
 
 pub fn run(args: BenchArgs, _show_progress: bool) -> anyhow::Result<()> {
+    if let Some(BenchCommand::Cnn(cnn)) = args.command {
+        return super::bench_cnn::run(cnn);
+    }
     if args.repeats == 0 {
         anyhow::bail!("--repeats must be at least 1");
     }

@@ -1,6 +1,7 @@
 //! One function per subcommand: parse → validate → call the library → print/write.
 
 pub mod bench;
+mod bench_cnn;
 mod demo;
 pub mod evaluate;
 mod explain;
