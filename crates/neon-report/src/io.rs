@@ -1,40 +1,17 @@
 //! Atomic file output: write to a temporary sibling, then rename, so that a failure never leaves
 //! a half-written figure or report behind.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::ReportError;
 
-/// Write `bytes` to `path` atomically.
+/// Write `bytes` to `path` atomically (the core library's temporary-sibling-then-rename writer),
+/// naming the path in the error.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = temp_sibling(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|source| ReportError::Write {
+    neon::io::write_atomic(path, bytes).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
     })
-}
-
-/// A hidden sibling of `path` ending in `.tmp`, unique to this process.
-fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let tmp_name = format!(".{name}.{}.tmp", std::process::id());
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.join(tmp_name),
-        _ => PathBuf::from(tmp_name),
-    }
 }
 
 #[cfg(test)]
