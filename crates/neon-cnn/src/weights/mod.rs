@@ -169,9 +169,32 @@ fn from_torchvision(
         used.insert(wn);
         used.insert(bn);
     }
+    let is_feature = |k: &str| k.starts_with("features.");
+    assemble(
+        store,
+        &used,
+        is_feature,
+        config,
+        params,
+        path,
+        "torchvision",
+    )
+}
+
+/// Refuse feature tensors that no layer used, list the other unused tensors as ignored, and
+/// build the network.
+fn assemble(
+    store: &TensorStore,
+    used: &std::collections::BTreeSet<String>,
+    is_feature: impl Fn(&str) -> bool,
+    config: &VggConfig,
+    params: Vec<(Kernel, Vec<f32>)>,
+    path: &Path,
+    naming: &str,
+) -> Result<(Network, LoadReport)> {
     let unexpected: Vec<String> = store
         .keys()
-        .filter(|k| k.starts_with("features.") && !used.contains(*k))
+        .filter(|k| is_feature(k) && !used.contains(*k))
         .cloned()
         .collect();
     if !unexpected.is_empty() {
@@ -187,7 +210,7 @@ fn from_torchvision(
         net,
         LoadReport {
             path: path.to_path_buf(),
-            naming: "torchvision".into(),
+            naming: naming.into(),
             ignored,
         },
     ))
@@ -214,28 +237,7 @@ fn from_keras(
         used.insert(bn);
     }
     let is_block_conv = |k: &str| k.starts_with("block") && k.contains("_conv");
-    let unexpected: Vec<String> = store
-        .keys()
-        .filter(|k| is_block_conv(k) && !used.contains(*k))
-        .cloned()
-        .collect();
-    if !unexpected.is_empty() {
-        return Err(CnnError::UnexpectedTensors { names: unexpected });
-    }
-    let ignored = store
-        .keys()
-        .filter(|k| !used.contains(*k))
-        .cloned()
-        .collect();
-    let net = Network::from_parts(config, params)?;
-    Ok((
-        net,
-        LoadReport {
-            path: path.to_path_buf(),
-            naming: "keras".into(),
-            ignored,
-        },
-    ))
+    assemble(store, &used, is_block_conv, config, params, path, "keras")
 }
 
 /// Read a `.safetensors` file (F32, F64, F16 and BF16 tensors are converted to `f32`).
