@@ -142,7 +142,8 @@ pub struct QueryArgs {
     /// New data (raw values; transformed with the model's stored transform).
     #[arg(long, conflicts_with = "leave_one_out")]
     pub data: Option<PathBuf>,
-    /// Use the model's own training rows, each against the model without that row.
+    /// Use the model's own training rows, each against the model without that row (KDE); for
+    /// k-means, against the fitted centroids, which are not refitted.
     #[arg(long)]
     pub leave_one_out: bool,
     /// 0-based data rows (default: every row).

@@ -176,7 +176,8 @@ pub const REGISTRY: &[ModelEntry] = &[
 /// Which points to explain.
 #[derive(Debug, Clone, Copy)]
 pub enum Queries<'a> {
-    /// The model's own training rows, each against the model without that row.
+    /// The model's own training rows, each against the model without that row (KDE, §5.1);
+    /// k-means explains them against its fitted centroids (no refit).
     LeaveOneOut,
     /// New points (already in model space).
     Points(ArrayView2<'a, f64>),
