@@ -28,15 +28,15 @@
 //! is at most
 //!
 //! ```text
-//!   N (2d + 2) s                      centred training data [1 | U | U∘U] and ‖u_k‖², once
-//! + T (2 B_m B_n + B_m (2d + 1) + B_m (3d + 8)) · 8 bytes + T B_m B_n s
-//!                                     per worker: distance and weight tiles, products,
-//!                                     running sums
-//! + M_out                             the explanations returned (d + 4 numbers per row)
+//!   N (2d + 2) s + 8 N                  centred training data [1 | U | U∘U] and ‖u_k‖², once
+//! + T (2 B_m B_n s + 4 B_n · 8 + B_m (8d + 24) · 8)
+//!                                     per worker: distance and weight tiles, per-row
+//!                                     exponentials, products, running sums, the block's output
 //! ```
 //!
-//! With the defaults (`B_m = 256`, `B_n = 2048`) that is under 13 MiB per thread plus
-//! `N (2d + 2) s`, whatever the number of rows; the streaming CLI bounds `M_out` by its chunk.
+//! With the defaults (`B_m = 256`, `B_n = 2048`) that is 8.1 MiB + 16 KiB × d per thread
+//! (f64) plus `N (2d + 2) s + 8N`, whatever the number of rows; the explanations returned
+//! (`d + 4` numbers per row) come on top, and the streaming CLI bounds them by its chunk.
 //!
 //! # Determinism
 //!
@@ -134,7 +134,7 @@ impl Tiles {
     /// (see the module documentation).
     pub fn bytes_per_thread(&self, d: usize, bytes: usize) -> usize {
         let (m, n) = (self.rows, self.train);
-        (2 * m * n + m * (2 * d + 1) + m * (3 * d + 8)) * 8 + m * n * bytes
+        2 * m * n * bytes + 4 * n * 8 + m * (8 * d + 24) * 8
     }
 }
 
