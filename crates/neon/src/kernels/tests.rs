@@ -461,3 +461,39 @@ fn blocked_fit_is_deterministic_and_finds_separated_clusters() {
         assert!((x - 10.0 * c as f64).abs() < 0.05, "{xs:?}");
     }
 }
+
+#[test]
+fn approximate_mode_handles_many_identical_training_points() {
+    // more identical points than a k-d tree bucket holds
+    let mut train = Array2::zeros((300, 2));
+    for (i, mut row) in train.axis_iter_mut(Axis(0)).enumerate() {
+        if i >= 200 {
+            row[0] = i as f64 * 0.01;
+        }
+    }
+    let kde = Kde::fit(KdeParams::new(1.0), train.view()).expect("fit");
+    let approx = ApproxKde::new(&kde, 1e-6, Tiles::default()).expect("approx");
+    let rows: Vec<usize> = (0..train.nrows()).collect();
+    let results = approx.explain_outlier(train.view(), &rows, true, 1.0, 1e-9, &|_| {});
+    for (res, &row) in results.iter().zip(&rows) {
+        let exact = kde.explain_outlier(train.row(row), Some(row), 1.0, 1e-9);
+        let e = &res.explanation;
+        assert!((e.score - exact.0).abs() <= res.bound.score_bound + 1e-10);
+    }
+}
+
+#[test]
+fn approximate_mode_handles_ties_on_one_axis() {
+    let mut train = Array2::zeros((300, 2));
+    for (i, mut row) in train.axis_iter_mut(Axis(0)).enumerate() {
+        row[1] = i as f64 * 0.01;
+        if i >= 250 {
+            row[0] = 1.0;
+        }
+    }
+    let kde = Kde::fit(KdeParams::new(1.0), train.view()).expect("fit");
+    let approx = ApproxKde::new(&kde, 1e-6, Tiles::default()).expect("approx");
+    let rows: Vec<usize> = (0..train.nrows()).collect();
+    let results = approx.explain_outlier(train.view(), &rows, true, 1.0, 1e-9, &|_| {});
+    assert_eq!(results.len(), 300);
+}
