@@ -138,6 +138,9 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     let mut seen = 0usize;
     let result = (|| -> anyhow::Result<()> {
         while let Some(chunk) = source.next_chunk(chunk_rows)? {
+            if let Some(estimate) = source.estimated_total(chunk.start + chunk.len) {
+                bar.set_length(estimate.max(bar.position()));
+            }
             let start = chunk.start;
             let local: Vec<usize> = (0..chunk.len)
                 .filter(|i| {
@@ -183,9 +186,6 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
                 }
             }
             sink.flush()?;
-            if let Some(estimate) = source.estimated_total(seen) {
-                bar.set_length(estimate.max(bar.position()));
-            }
         }
         if let Some(&row) = wanted_rows
             .as_ref()
@@ -225,7 +225,7 @@ fn progress_bar(show: bool, total: Option<usize>) -> ProgressBar {
         ProgressDrawTarget::stderr(),
     );
     let style = ProgressStyle::with_template(
-        "{msg:>10} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, eta {eta})",
+        "{msg} [{bar:20}] {human_pos}/{human_len} rows, {per_sec}, eta {eta}",
     )
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ");
