@@ -103,9 +103,7 @@ impl<const K: usize> Tree<K> {
 impl<const K: usize> NeighbourIndex for Tree<K> {
     fn nearest(&self, x: &[f64], exclude: Option<usize>) -> Option<(usize, f64)> {
         let q = Self::query(x);
-        let Some(two) = std::num::NonZeroUsize::new(2) else {
-            return None;
-        };
+        let two = std::num::NonZeroUsize::new(2)?;
         let found = self.tree.nearest_n::<SquaredEuclidean>(&q, two);
         found
             .into_iter()
