@@ -5,6 +5,12 @@
 //! `‖x‖² + ‖μ‖² − 2xᵀμ` loses fewer digits), cuts the rows into blocks of [`Tiles::rows`],
 //! and reduces the per-block sums in block order, so a seed gives the same centroids for any
 //! number of threads.
+//!
+//! The batch cluster explanation computes the network of §4.1 (`h_k = w_kᵀx + b_k`) by a
+//! matrix product instead of one dot product per competitor; the assignment uses the direct
+//! squared distances as the per-point path. Both evaluate the same difference of squared
+//! distances, so they agree to about `1e-12` of `|f_c(x)| + Σ_i |R_i| + ‖x‖²` (the scale of
+//! the terms that cancel near a cluster boundary).
 
 use super::distance::{nearest_rows, squared_distances_into, squared_norms};
 use super::Tiles;

@@ -18,6 +18,29 @@
 //!   iterations) through the same blocked distance kernel ([`kmeans`]);
 //! - an approximate KDE mode with a certified bound on the neglected kernel mass ([`approx`]).
 //!
+//! ```
+//! use ndarray::Array2;
+//! use neon::kernels::{ApproxKde, BatchExplainer, Compute, Tiles};
+//! use neon::models::{ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
+//!
+//! let train = Array2::from_shape_fn((500, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 5.0);
+//! let rows = Array2::from_shape_fn((100, 3), |(i, j)| ((i + j) % 5) as f64);
+//! let kde = Kde::fit(KdeParams::new(1.0), train.view()).unwrap();
+//! let model = FittedModel::Kde(kde.clone());
+//! // exact, blocked: the same numbers as the per-point explainer, to about 1e-12
+//! let batch = BatchExplainer::new(&model, Target::Outlier, &ExplainOptions::default(),
+//!                                 &Compute::default()).unwrap();
+//! let all: Vec<usize> = (0..100).collect();
+//! let exact = batch.explain(Queries::Points(rows.view()), &all, &|_| {});
+//! // approximate, with a certified bound per row
+//! let approx = ApproxKde::new(&kde, 1e-9, Tiles::default()).unwrap();
+//! let fast = approx.explain_outlier(rows.view(), &all, false, 1.0, 1e-9, &|_| {});
+//! for (e, a) in exact.iter().zip(&fast) {
+//!     assert!(a.explanation.score >= e.score - 1e-9);
+//!     assert!(a.explanation.score - e.score <= a.bound.score_bound + 1e-9);
+//! }
+//! ```
+//!
 //! # Tiling and peak memory
 //!
 //! Rows are cut into blocks of [`Tiles::rows`] rows and training points into tiles of
