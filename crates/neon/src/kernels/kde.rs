@@ -293,14 +293,17 @@ impl<'a> KdeBatch<'a> {
             let u_norms = &train.norms.as_slice().unwrap_or(&[])[start..end];
             let u_norms64 = &train.norms_f64.as_slice().unwrap_or(&[])[start..end];
             {
-                let mut dist_tile = ArrayViewMut2::from_shape((m, len), &mut dist[..m * len])
+                // −2 X Uᵀ, computed as its transpose U (−2 Xᵀ) written through a transposed view:
+                // matrixmultiply runs 3–6× faster in this orientation for small d (measured:
+                // 26 → 93 GFLOP/s at d = 16), and the tile stays row-major for the loops below.
+                let dist_tile = ArrayViewMut2::from_shape((m, len), &mut dist[..m * len])
                     .expect("the buffer holds m × len numbers");
                 general_mat_mul(
                     T::from_f64(-2.0),
-                    &xc.view(),
-                    &u.t(),
+                    &u,
+                    &xc.t(),
                     T::zero(),
-                    &mut dist_tile,
+                    &mut dist_tile.reversed_axes(),
                 );
             }
             for r in 0..m {
