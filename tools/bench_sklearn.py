@@ -73,7 +73,7 @@ def kde_score(args, rng):
 
 def kmeans_fit(args, rng):
     n, d, k = args.kmeans_n, 32, 16
-    centers = 3.0 * rng.standard_normal((k, d))
+    centers = args.spread * rng.standard_normal((k, d))
     train = mixture(rng, n, centers)
 
     def run():
@@ -180,6 +180,7 @@ def main():
     parser.add_argument("--kde-n", type=int, default=100_000, help="KDE training points")
     parser.add_argument("--kde-m", type=int, default=100_000, help="KDE rows scored")
     parser.add_argument("--kmeans-n", type=int, default=200_000, help="k-means points (d = 32)")
+    parser.add_argument("--spread", type=float, default=3.0, help="std of the k-means blob centres (neon bench --spread)")
     parser.add_argument("--wholesale", default=os.path.join(os.path.dirname(__file__), "..", "data", "wholesale_customers.csv"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)

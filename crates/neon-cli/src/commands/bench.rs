@@ -87,6 +87,10 @@ pub struct BenchArgs {
     /// Benchmarks to run (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Option<Vec<Bench>>,
+    /// Standard deviation of the blob centres (the blobs have unit variance): 3 gives
+    /// well-separated clusters, values below 1 overlapping ones (more Lloyd iterations).
+    #[arg(long, default_value_t = 3.0)]
+    pub spread: f64,
     /// Seed of the synthetic data and of k-means.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -214,8 +218,9 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
         anyhow::bail!("need --n-train >= 2, --n-rows >= 1, --dim >= 1, --n-clusters >= 2");
     }
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-    let centers =
-        Array2::from_shape_simple_fn((k, d), || 3.0 * rng.sample::<f64, _>(StandardNormal));
+    let centers = Array2::from_shape_simple_fn((k, d), || {
+        args.spread * rng.sample::<f64, _>(StandardNormal)
+    });
     let train = mixture(n, &centers, &mut rng);
     let queries = mixture(m, &centers, &mut rng);
     let gamma = args.gamma.unwrap_or(1.0 / (2.0 * d as f64));
