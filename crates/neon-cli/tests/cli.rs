@@ -1,28 +1,9 @@
 //! End-to-end tests of the `neon` binary: the CLI contract, error messages and exit codes.
 
+mod common;
+
+use common::{neon, stderr, stdout, wholesale, SPENDING};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn neon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neon"))
-        .args(args)
-        .output()
-        .expect("run neon")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn wholesale() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wholesale_customers.csv")
-}
-
-const SPENDING: &str = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen";
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -1,29 +1,10 @@
 //! End-to-end tests of `neon evaluate` and `neon explain --method`: the baselines through the
 //! binary, the report formats and plots, and the errors a user can provoke.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn neon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neon"))
-        .args(args)
-        .output()
-        .expect("run neon")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn wholesale() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wholesale_customers.csv")
-}
-
-const SPENDING: &str = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen";
+use common::{neon, stderr, stdout, wholesale, SPENDING};
+use std::path::Path;
 
 /// A KDE (γ = 1) and a k-means model (K = 6) on the Wholesale spending columns.
 fn fit_models(dir: &Path) -> (String, String) {

@@ -2,21 +2,10 @@
 //! problem, a non-zero exit code and no output directory (no weights needed); with the default
 //! weights present (tools/fetch-weights.sh), a small end-to-end run writes every output.
 
+mod common;
+
+use common::{neon_env as neon, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn neon(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_neon"));
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run neon")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn png(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
     let path = dir.join(name);

@@ -2,15 +2,10 @@
 //! `--format jsonl`): chunked results equal whole-file results, errors name the row, no partial
 //! output file is left behind.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn neon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neon"))
-        .args(args)
-        .output()
-        .expect("run neon")
-}
+use common::{neon, wholesale, SPENDING};
+use std::path::{Path, PathBuf};
 
 fn ok(args: &[&str]) -> String {
     let out = neon(args);
@@ -21,12 +16,6 @@ fn ok(args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
-
-fn wholesale() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/wholesale_customers.csv")
-}
-
-const SPENDING: &str = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen";
 
 fn fit_kde(dir: &Path) -> PathBuf {
     let model = dir.join("kde.json");
