@@ -19,7 +19,8 @@ pub struct Explanation {
     /// Relevance the rules did not pass to the features (ε terms, degenerate neurons,
     /// non-propagated residuals).
     pub dissipated: f64,
-    /// Standard deviation of each feature's relevance over random-feature trials.
+    /// Spread of each feature's relevance: the standard deviation over random-feature trials
+    /// (`inlier-rff`), or the standard error of the estimate (`shapley-sampling`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub relevance_std: Option<Vec<f64>>,
     /// Assigned cluster (cluster target).
