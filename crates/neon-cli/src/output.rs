@@ -171,11 +171,13 @@ pub fn scores(
     })
 }
 
-fn num(v: f64) -> String {
+/// A number in full precision (CSV, JSON lines).
+pub(crate) fn num(v: f64) -> String {
     v.to_string()
 }
 
-fn short(v: f64) -> String {
+/// A number shortened for an aligned table.
+pub(crate) fn short(v: f64) -> String {
     if v == 0.0 {
         "0".into()
     } else if v.abs() >= 1e-3 && v.abs() < 1e5 {

@@ -74,11 +74,8 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     emit(&text, args.query.output.as_deref())
 }
 
-pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
-    if super::stream::wanted(&args)? {
-        return super::stream::explain(args, show_progress);
-    }
-    let target: Target = args.target.parse()?;
+/// The rule options given on the command line, checked.
+pub(super) fn options(args: &ExplainArgs) -> anyhow::Result<ExplainOptions> {
     let options = ExplainOptions {
         beta: args.beta,
         epsilon: args.epsilon,
@@ -87,6 +84,15 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         seed: args.seed,
     };
     options.validate()?;
+    Ok(options)
+}
+
+pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
+    if super::stream::wanted(&args)? {
+        return super::stream::explain(args, show_progress);
+    }
+    let target: Target = args.target.parse()?;
+    let options = options(&args)?;
     let baseline = super::evaluate::Baseline::from_args(&args)?;
     let (file, points) = load(&args.query)?;
     let n_rows = points

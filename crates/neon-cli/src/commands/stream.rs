@@ -4,12 +4,14 @@
 //! automatically for `--data` files larger than [`AUTO_STREAM_BYTES`].
 
 use crate::cli::{ExplainArgs, Format};
+use crate::output::{num, short};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ndarray::Array2;
+use neon::data::is_npy;
 use neon::kernels::{ApproxKde, ApproxOutlier, BatchExplainer, Compute, Precision};
-use neon::models::{ExplainOptions, FittedModel, Queries, Target};
+use neon::models::{FittedModel, Queries, Target};
 use neon::{Dataset, Explanation, ModelFile, NeonError};
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -59,22 +61,10 @@ pub fn wanted(args: &ExplainArgs) -> anyhow::Result<bool> {
     Ok(explicit || big)
 }
 
-fn is_npy(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-}
-
 /// Stream `neon explain`.
 pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     let target: Target = args.target.parse()?;
-    let options = ExplainOptions {
-        beta: args.beta,
-        epsilon: args.epsilon,
-        n_features: args.n_features,
-        trials: args.trials,
-        seed: args.seed,
-    };
-    options.validate()?;
+    let options = super::explain::options(&args)?;
     let chunk_rows = args.scale.chunk_rows.unwrap_or(DEFAULT_CHUNK_ROWS);
     if chunk_rows == 0 {
         anyhow::bail!("--chunk-rows must be at least 1");
@@ -700,18 +690,4 @@ fn table_line(cells: &[String], widths: &[usize]) -> String {
         .map(|(i, c)| format!("{c:>w$}", w = widths.get(i).copied().unwrap_or(TABLE_WIDTH)))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn num(v: f64) -> String {
-    v.to_string()
-}
-
-fn short(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1e-3 && v.abs() < 1e5 {
-        format!("{v:.4}")
-    } else {
-        format!("{v:.3e}")
-    }
 }

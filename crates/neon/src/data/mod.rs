@@ -10,6 +10,13 @@ use crate::error::{NeonError, Result};
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use std::path::Path;
 
+/// True for a path with the `.npy` extension (any case): [`Dataset::load`] reads it as a NumPy
+/// array, anything else as CSV.
+pub fn is_npy(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
 /// A data matrix (rows = data points, columns = features) with its feature names and origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
@@ -73,10 +80,7 @@ impl Dataset {
     /// Read a CSV file (header row required) or a `.npy` 2-D float array, chosen by extension.
     /// `columns` selects and orders features by name; `None` takes every numeric column.
     pub fn load(path: &Path, columns: Option<&[String]>) -> Result<Self> {
-        let is_npy = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-        if is_npy {
+        if is_npy(path) {
             Self::from_npy(path, columns)
         } else {
             Self::from_csv(path, columns)
