@@ -321,16 +321,9 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
 }
 
 fn wholesale(args: &BenchArgs, path: &std::path::Path) -> anyhow::Result<Vec<Measured>> {
-    let columns: Vec<String> = [
-        "Fresh",
-        "Milk",
-        "Grocery",
-        "Frozen",
-        "Detergents_Paper",
-        "Delicassen",
-    ]
-    .map(String::from)
-    .to_vec();
+    let columns: Vec<String> = neon_studies::wholesale::chapter::FEATURES
+        .map(String::from)
+        .to_vec();
     let data = Dataset::load(path, Some(&columns))
         .with_context(|| format!("reading {}", path.display()))?;
     let (_, values) = FittedTransform::fit(&parse_steps("log,standardize")?, &data)?;
