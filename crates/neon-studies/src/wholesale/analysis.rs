@@ -295,7 +295,7 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
     let columns: Vec<String> = chapter::FEATURES.iter().map(|s| s.to_string()).collect();
     let dataset = Dataset::load(&params.data, Some(&columns))?;
     let raw = dataset.values().to_owned();
-    let (_transform, z) =
+    let (transform, z) =
         FittedTransform::fit(&[TransformStep::Log, TransformStep::Standardize], &dataset)?;
     let [a, b] = chapter::INSTANCES;
     for &row in &chapter::INSTANCES {
@@ -314,36 +314,24 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
         average: dataset.column_means(),
     };
     let mut discrepancies = Vec::new();
-    let mut compare = |place: &str, chapter_values: &[f64], data: &[f64], tolerance: f64| {
-        for (i, (&c, &d)) in chapter_values.iter().zip(data).enumerate() {
-            if (c - d).abs() > tolerance {
-                discrepancies.push(Discrepancy {
-                    place: place.to_string(),
-                    feature: chapter::FEATURES[i].to_string(),
-                    chapter: c,
-                    data: d,
-                });
-            }
-        }
-    };
-    compare(
+    discrepancies.extend(differences(
         "Table 1, instance 338 (row 337)",
         &chapter::TABLE1_338,
         &table1.instances[0],
-        0.0,
-    );
-    compare(
+        Tolerance::Absolute(0.0),
+    ));
+    discrepancies.extend(differences(
         "Table 1, instance 339 (row 338)",
         &chapter::TABLE1_339,
         &table1.instances[1],
-        0.0,
-    );
-    compare(
+        Tolerance::Absolute(0.0),
+    ));
+    discrepancies.extend(differences(
         "Table 1, AVG (rounded to 1 m.u.)",
         &chapter::TABLE1_AVG,
         &table1.average,
-        0.5,
-    );
+        Tolerance::Absolute(0.5),
+    ));
     lap("load", &mut timings);
 
     // KDE, leave-one-out (§3, §5.1)
@@ -422,7 +410,7 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
         .row(cluster_of_338)
         .to_owned()
         .insert_axis(Axis(0));
-    let table2_centroid_raw = _transform.invert(&centroid).row(0).to_vec();
+    let table2_centroid_raw = transform.invert(&centroid).row(0).to_vec();
     let kmeans_results = KMeansResults {
         inertia: km.inertia,
         beta: km.beta_auto,
@@ -434,7 +422,12 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
         sizes,
         explanations: cluster_explanations,
     };
-    compare_table2(&mut discrepancies, &kmeans_results.table2_mean);
+    discrepancies.extend(differences(
+        "Table 2 (vs. neon's kept k-means solution, 1 % tolerance)",
+        &chapter::TABLE2,
+        &kmeans_results.table2_mean,
+        Tolerance::Relative(0.01),
+    ));
     lap("kmeans", &mut timings);
 
     // Robustness over seeds (not in the chapter)
@@ -466,17 +459,40 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
     Ok(results)
 }
 
-fn compare_table2(discrepancies: &mut Vec<Discrepancy>, means: &[f64]) {
-    for (i, (&c, &d)) in chapter::TABLE2.iter().zip(means).enumerate() {
-        if (c - d).abs() > 0.01 * c.abs() {
-            discrepancies.push(Discrepancy {
-                place: "Table 2 (vs. neon's kept k-means solution, 1 % tolerance)".into(),
-                feature: chapter::FEATURES[i].to_string(),
-                chapter: c,
-                data: d,
-            });
-        }
-    }
+/// How far a computed value may be from the chapter's printed one.
+#[derive(Debug, Clone, Copy)]
+enum Tolerance {
+    /// In m.u. (Table 1 is printed to 1 m.u.).
+    Absolute(f64),
+    /// As a fraction of the chapter's value.
+    Relative(f64),
+}
+
+/// The features where `data` differs from the chapter's values by more than `tolerance`.
+fn differences(
+    place: &str,
+    chapter_values: &[f64],
+    data: &[f64],
+    tolerance: Tolerance,
+) -> Vec<Discrepancy> {
+    chapter_values
+        .iter()
+        .zip(data)
+        .enumerate()
+        .filter(|(_, (&c, &d))| {
+            let allowed = match tolerance {
+                Tolerance::Absolute(t) => t,
+                Tolerance::Relative(t) => t * c.abs(),
+            };
+            (c - d).abs() > allowed
+        })
+        .map(|(i, (&c, &d))| Discrepancy {
+            place: place.to_string(),
+            feature: chapter::FEATURES[i].to_string(),
+            chapter: c,
+            data: d,
+        })
+        .collect()
 }
 
 fn robustness(
