@@ -17,6 +17,8 @@ const EXAMPLES: &str = "Examples:
   neon fit kmeans --data data/wholesale_customers.csv --columns Fresh,Milk --transform log,standardize \\
        --n-clusters 6 --seed 0 -o km.json
   neon explain --model km.json --data new_customers.csv --target cluster --format json
+  # the same with the midpoint rule, or the grounded rules of Appendix A
+  neon explain --model km.json --data new_customers.csv --target cluster --rule midpoint
 
   # the chapter's Wholesale customers study as a report
   neon demo wholesale --out report/
@@ -146,7 +148,8 @@ pub struct QueryArgs {
     /// k-means, against the fitted centroids, which are not refitted.
     #[arg(long)]
     pub leave_one_out: bool,
-    /// 0-based data rows (default: every row).
+    /// 0-based data rows (default: every row), in the order given; a row listed twice is
+    /// reported twice.
     #[arg(long, value_delimiter = ',')]
     pub rows: Option<Vec<usize>>,
     /// Output format.
@@ -178,7 +181,12 @@ pub struct ExplainArgs {
     /// Stiffness β of the soft argmin (default: γ for outlier; 1/mean f_c for cluster).
     #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
-    /// Stabiliser ε of the outlier rule (squared model units).
+    /// Rule set: standard (the chapter's §3–§4), grounded (Appendix A: only non-zero features
+    /// receive relevance, the rest is reported as dissipated; outlier, inlier-rff, cluster) or
+    /// midpoint (cluster: relevance along w_k around the centroids' midpoint).
+    #[arg(long, default_value = "standard")]
+    pub rule: String,
+    /// Stabiliser ε of the outlier, random-feature grounded and midpoint rules.
     #[arg(long, default_value_t = neon::models::kde::DEFAULT_EPSILON)]
     pub epsilon: f64,
     /// Number H of random Fourier features (inlier-rff).
@@ -205,7 +213,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub reference_row: Option<usize>,
     #[command(flatten)]
-    pub scale: crate::commands::stream::ScaleArgs,
+    pub scale: ScaleArgs,
 }
 
 /// `neon demo …`
@@ -235,4 +243,23 @@ pub struct WholesaleArgs {
     /// Number of k-means seeds in the robustness study.
     #[arg(long, default_value_t = 100)]
     pub robustness_seeds: usize,
+}
+
+/// Scale options of `neon explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ScaleArgs {
+    /// Explain the data in chunks of this many rows, writing each chunk's results before
+    /// reading the next (memory bounded by the chunk, for files larger than memory). Automatic,
+    /// with 65536 rows, for --data files over 256 MiB. The output is the same with or without.
+    #[arg(long)]
+    pub chunk_rows: Option<usize>,
+    /// Approximate KDE outlier explanation: leave out training points whose kernel weight
+    /// relative to the nearest one is below this (0 < τ < 1). Each row reports certified
+    /// bounds: neglected_mass, score_bound (ô − o ≤ it), relevance_bound (L1).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Precision of the blocked kernels: f64, or f32 (faster; within 1e-3 of f64 on
+    /// standardized data; KDE only, random features and k-means stay f64).
+    #[arg(long, default_value = "f64")]
+    pub precision: neon::kernels::Precision,
 }

@@ -26,16 +26,39 @@ fn main() {
     }
 }
 
+/// The command-line flag of a library parameter name (`n_clusters` → `--n-clusters`).
+fn flag(name: &str) -> String {
+    match name {
+        "points" => "--data".into(),
+        "reference" => "--reference-row".into(),
+        _ => format!("--{}", name.replace('_', "-")),
+    }
+}
+
 /// The error and its causes on one line; a cause whose text the message already shows (library
-/// errors print their I/O cause themselves) is not repeated.
+/// errors print their I/O cause themselves) is not repeated. Library parameters are named by
+/// the flag that sets them.
 fn message(error: &anyhow::Error) -> String {
     let mut text = error.to_string();
+    let renames: Vec<(String, String)> = error
+        .chain()
+        .filter_map(|cause| match cause.downcast_ref::<neon::NeonError>() {
+            Some(neon::NeonError::InvalidParameter { name, .. }) => Some((
+                format!("parameter {name}:"),
+                format!("parameter {}:", flag(name)),
+            )),
+            _ => None,
+        })
+        .collect();
     for cause in error.chain().skip(1) {
         let cause = cause.to_string();
         if !text.contains(&cause) {
             text.push_str(": ");
             text.push_str(&cause);
         }
+    }
+    for (from, to) in renames {
+        text = text.replace(&from, &to);
     }
     text
 }

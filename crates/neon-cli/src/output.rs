@@ -1,101 +1,315 @@
-//! Rendering of scores and explanations as JSON, CSV or an aligned table.
+//! Rendering of scores and explanations as JSON, JSON lines, CSV or an aligned table, and
+//! the atomic output file.
 
 use crate::cli::Format;
-use neon::{Explanation, Target};
+use neon::models::kde::ApproxBound;
+use neon::{Explanation, NeonError, Target};
 use serde_json::json;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-/// Render explanations in the chosen format.
-pub fn explanations(
+/// Which optional columns an explanation table has; fixed before the first row so that the
+/// output can be written row by row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Columns {
+    /// Spread per feature (random-feature trials, sampling standard errors).
+    pub std: bool,
+    /// Assigned cluster.
+    pub cluster: bool,
+    /// Exact score beside an estimate (random features).
+    pub exact: bool,
+    /// Certified bounds of the approximate mode.
+    pub bound: bool,
+}
+
+/// Width of a number column of the table (the longest [`short`] number is 11 characters).
+const NUMBER_WIDTH: usize = 11;
+
+/// Writes explanations one at a time as JSON, JSON lines, CSV or an aligned table: the one
+/// writer of `neon explain`, whether the rows come in one chunk or many, so the output is the
+/// same byte for byte.
+pub struct ExplanationWriter<'a> {
     format: Format,
     target: Target,
-    features: &[String],
-    explanations: &[Explanation],
-    parameters: serde_json::Value,
-) -> anyhow::Result<String> {
-    Ok(match format {
-        Format::Json => {
-            let doc = json!({
-                "target": target.to_string(),
-                "features": features,
-                "parameters": parameters,
-                "explanations": explanations,
-            });
-            serde_json::to_string_pretty(&doc)? + "\n"
+    features: &'a [String],
+    columns: Columns,
+    written: usize,
+    widths: Vec<usize>,
+}
+
+impl<'a> ExplanationWriter<'a> {
+    /// A writer for `features` with the given optional columns.
+    pub fn new(format: Format, target: Target, features: &'a [String], columns: Columns) -> Self {
+        ExplanationWriter {
+            format,
+            target,
+            features,
+            columns,
+            written: 0,
+            widths: Vec::new(),
         }
-        Format::Jsonl => {
-            let mut out = String::new();
-            for e in explanations {
-                out += &serde_json::to_string(e)?;
-                out.push('\n');
-            }
-            out
+    }
+
+    fn csv_header(&self) -> Vec<String> {
+        let f = self.features;
+        let mut header = vec!["row".to_string(), "score".to_string()];
+        header.extend(f.iter().map(|f| format!("relevance_{f}")));
+        header.extend(["relevance_sum".to_string(), "dissipated".to_string()]);
+        if self.columns.std {
+            header.extend(f.iter().map(|f| format!("std_{f}")));
         }
-        Format::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
-            let has_std = explanations.iter().any(|e| e.relevance_std.is_some());
-            let has_cluster = explanations.iter().any(|e| e.cluster.is_some());
-            let has_exact = explanations.iter().any(|e| e.exact_score.is_some());
-            let mut header = vec!["row".to_string(), "score".to_string()];
-            header.extend(features.iter().map(|f| format!("relevance_{f}")));
-            header.extend(["relevance_sum".to_string(), "dissipated".to_string()]);
-            if has_std {
-                header.extend(features.iter().map(|f| format!("std_{f}")));
+        if self.columns.cluster {
+            header.push("cluster".into());
+        }
+        if self.columns.exact {
+            header.push("exact_score".into());
+        }
+        if self.columns.bound {
+            header.extend(
+                ["neglected_mass", "score_bound", "relevance_bound", "n_used"].map(String::from),
+            );
+        }
+        header
+    }
+
+    /// Write what comes before the first explanation.
+    pub fn header(
+        &mut self,
+        out: &mut dyn Write,
+        parameters: serde_json::Value,
+    ) -> anyhow::Result<()> {
+        match self.format {
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(self.csv_header())?;
+                out.write_all(&w.into_inner()?)?;
             }
-            if has_cluster {
-                header.push("cluster".into());
+            Format::Json => {
+                let head = json!({
+                    "target": self.target.to_string(),
+                    "features": self.features,
+                    "parameters": parameters,
+                });
+                let text = serde_json::to_string_pretty(&head)?;
+                // reopen the object to append the explanations array
+                let open = text.strip_suffix("\n}").unwrap_or(&text);
+                write!(out, "{open},\n  \"explanations\": [")?;
             }
-            if has_exact {
-                header.push("exact_score".into());
+            Format::Jsonl => {}
+            Format::Table => {
+                let mut header = vec!["row".to_string()];
+                if self.columns.cluster {
+                    header.push("cluster".into());
+                }
+                header.push("score".into());
+                header.extend(self.features.iter().cloned());
+                header.extend(["sum".to_string(), "dissipated".to_string()]);
+                if self.columns.exact {
+                    header.push("exact".into());
+                }
+                if self.columns.bound {
+                    header.extend(["neglected".to_string(), "score_bound".to_string()]);
+                }
+                let n_features = self.features.len();
+                let first_feature = 2 + usize::from(self.columns.cluster);
+                self.widths = header
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        let is_feature = (first_feature..first_feature + n_features).contains(&i);
+                        let cell = match (i, self.columns.cluster) {
+                            (0, _) | (1, true) => 6,
+                            _ if is_feature && self.columns.std => 2 * NUMBER_WIDTH + 1,
+                            _ => NUMBER_WIDTH,
+                        };
+                        h.chars().count().max(cell)
+                    })
+                    .collect();
+                writeln!(out, "{}", table_line(&header, &self.widths))?;
             }
-            writer.write_record(&header)?;
-            for e in explanations {
+        }
+        Ok(())
+    }
+
+    /// Write one explanation (with the approximate mode's bound, if any).
+    pub fn explanation(
+        &mut self,
+        out: &mut dyn Write,
+        e: &Explanation,
+        bound: Option<&ApproxBound>,
+    ) -> anyhow::Result<()> {
+        match self.format {
+            Format::Csv => {
                 let mut record = vec![e.row.to_string(), num(e.score)];
                 record.extend(e.relevance.iter().map(|v| num(*v)));
                 record.extend([num(e.relevance_sum), num(e.dissipated)]);
-                if has_std {
+                if self.columns.std {
                     let std = e.relevance_std.clone().unwrap_or_default();
                     record.extend(std.iter().map(|v| num(*v)));
                 }
-                if has_cluster {
+                if self.columns.cluster {
                     record.push(e.cluster.map(|c| c.to_string()).unwrap_or_default());
                 }
-                if has_exact {
+                if self.columns.exact {
                     record.push(e.exact_score.map(num).unwrap_or_default());
                 }
-                writer.write_record(&record)?;
-            }
-            String::from_utf8(writer.into_inner()?)?
-        }
-        Format::Table => {
-            let mut header = vec!["row".to_string()];
-            if explanations.iter().any(|e| e.cluster.is_some()) {
-                header.push("cluster".into());
-            }
-            header.push("score".into());
-            header.extend(features.iter().cloned());
-            header.extend(["sum".to_string(), "dissipated".to_string()]);
-            let mut rows = Vec::new();
-            for e in explanations {
-                let mut row = vec![e.row.to_string()];
-                if let Some(c) = e.cluster {
-                    row.push(c.to_string());
+                if self.columns.bound {
+                    match bound {
+                        Some(b) => record.extend([
+                            num(b.neglected_mass),
+                            num(b.score_bound),
+                            num(b.relevance_bound),
+                            b.n_used.to_string(),
+                        ]),
+                        None => record.extend(std::iter::repeat_n(String::new(), 4)),
+                    }
                 }
-                row.push(short(e.score));
-                match &e.relevance_std {
-                    Some(std) => row.extend(
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(&record)?;
+                out.write_all(&w.into_inner()?)?;
+            }
+            Format::Json | Format::Jsonl => {
+                let mut value = serde_json::to_value(e)?;
+                if let (Some(b), Some(map)) = (bound, value.as_object_mut()) {
+                    map.insert("bound".into(), serde_json::to_value(b)?);
+                }
+                let text = serde_json::to_string(&value)?;
+                if self.format == Format::Json {
+                    let sep = if self.written == 0 { "" } else { "," };
+                    write!(out, "{sep}\n    {text}")?;
+                } else {
+                    writeln!(out, "{text}")?;
+                }
+            }
+            Format::Table => {
+                let mut cells = vec![e.row.to_string()];
+                if self.columns.cluster {
+                    cells.push(e.cluster.map(|c| c.to_string()).unwrap_or_default());
+                }
+                cells.push(short(e.score));
+                match (&e.relevance_std, self.columns.std) {
+                    (Some(std), true) => cells.extend(
                         e.relevance
                             .iter()
                             .zip(std)
                             .map(|(r, s)| format!("{}±{}", short(*r), short(*s))),
                     ),
-                    None => row.extend(e.relevance.iter().map(|r| short(*r))),
+                    _ => cells.extend(e.relevance.iter().map(|r| short(*r))),
                 }
-                row.extend([short(e.relevance_sum), short(e.dissipated)]);
-                rows.push(row);
+                cells.extend([short(e.relevance_sum), short(e.dissipated)]);
+                if self.columns.exact {
+                    cells.push(e.exact_score.map(short).unwrap_or_default());
+                }
+                if self.columns.bound {
+                    match bound {
+                        Some(b) => cells.extend([short(b.neglected_mass), short(b.score_bound)]),
+                        None => cells.extend([String::new(), String::new()]),
+                    }
+                }
+                writeln!(out, "{}", table_line(&cells, &self.widths))?;
             }
-            table(&header, &rows)
         }
-    })
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Write what comes after the last explanation.
+    pub fn footer(&mut self, out: &mut dyn Write) -> anyhow::Result<()> {
+        if self.format == Format::Json {
+            writeln!(out, "\n  ]\n}}")?;
+        }
+        Ok(())
+    }
+}
+
+fn table_line(cells: &[String], widths: &[usize]) -> String {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "{c:>w$}",
+                w = widths.get(i).copied().unwrap_or(NUMBER_WIDTH)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// Output written to a temporary sibling and renamed into place at the end, or stdout.
+pub enum Sink {
+    /// A file, committed by rename.
+    File {
+        /// Buffered temporary file.
+        writer: BufWriter<File>,
+        /// The temporary path.
+        tmp: PathBuf,
+        /// The final path.
+        path: PathBuf,
+    },
+    /// Standard output.
+    Stdout(BufWriter<std::io::Stdout>),
+}
+
+impl Sink {
+    /// Open `path` (through a temporary sibling) or stdout.
+    pub fn open(path: Option<&Path>) -> anyhow::Result<Self> {
+        Ok(match path {
+            Some(path) => {
+                let tmp = neon::io::temp_sibling(path);
+                let file = File::create(&tmp).map_err(|e| NeonError::io(path, e))?;
+                Sink::File {
+                    writer: BufWriter::new(file),
+                    tmp,
+                    path: path.to_path_buf(),
+                }
+            }
+            None => Sink::Stdout(BufWriter::new(std::io::stdout())),
+        })
+    }
+
+    /// Flush, and move a file into place.
+    pub fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Sink::File { writer, tmp, path } => {
+                let file = writer
+                    .into_inner()
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error()))?;
+                file.sync_all()
+                    .and_then(|_| std::fs::rename(&tmp, &path))
+                    .map_err(|e| {
+                        let _ = std::fs::remove_file(&tmp);
+                        NeonError::io(&path, e)
+                    })?;
+                eprintln!("wrote {}", path.display());
+                Ok(())
+            }
+            Sink::Stdout(mut w) => Ok(w.flush()?),
+        }
+    }
+
+    /// Drop a partly written file.
+    pub fn abandon(self) {
+        if let Sink::File { tmp, .. } = self {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File { writer, .. } => writer.write(buf),
+            Sink::Stdout(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File { writer, .. } => writer.flush(),
+            Sink::Stdout(w) => w.flush(),
+        }
+    }
 }
 
 /// Render scores in the chosen format.

@@ -32,7 +32,17 @@ impl DelayedProgress {
 
     /// One step done.
     pub fn inc(&self) {
-        self.bar.inc(1);
+        self.inc_by(1);
+    }
+
+    /// Set the number of steps (an estimate may grow as data is read).
+    pub fn set_length(&self, len: u64) {
+        self.bar.set_length(len.max(self.bar.position()));
+    }
+
+    /// `n` steps done.
+    pub fn inc_by(&self, n: u64) {
+        self.bar.inc(n);
         if self.enabled
             && !self.shown.load(Ordering::Relaxed)
             && self.start.elapsed() > Duration::from_secs(1)

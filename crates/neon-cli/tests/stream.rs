@@ -311,3 +311,123 @@ fn scale_options_are_checked() {
         assert!(stderr.contains(message), "{extra:?}: {stderr}");
     }
 }
+
+fn fit_kmeans(dir: &Path) -> PathBuf {
+    let model = dir.join("kmeans.json");
+    let data = wholesale();
+    ok(&[
+        "fit",
+        "kmeans",
+        "--data",
+        data.to_str().expect("path"),
+        "--columns",
+        SPENDING,
+        "--transform",
+        "log,standardize",
+        "--n-clusters",
+        "6",
+        "--seed",
+        "0",
+        "-o",
+        model.to_str().expect("path"),
+    ]);
+    model
+}
+
+/// For every registered model, target and rule set, every format and both sources (training
+/// rows, a CSV file): the output with `--chunk-rows` (below and above the read-ahead for the
+/// path decision) is the output without it, byte for byte.
+#[test]
+fn chunked_output_is_byte_identical_for_every_target_rule_and_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let models = [
+        ("kde", fit_kde(dir.path())),
+        ("kmeans", fit_kmeans(dir.path())),
+    ];
+    let data = wholesale();
+    let data = data.to_str().expect("path");
+    let mut checked = 0;
+    for entry in neon::models::REGISTRY {
+        let model = &models
+            .iter()
+            .find(|(name, _)| *name == entry.name)
+            .expect("a fitted model of every registered kind")
+            .1;
+        let model = model.to_str().expect("path");
+        for &target in entry.targets {
+            for rule in entry.rules_for(target) {
+                for format in ["json", "jsonl", "csv", "table"] {
+                    for source in [["--leave-one-out", ""], ["--data", data]] {
+                        let target = target.to_string();
+                        let rule = rule.to_string();
+                        let mut args = vec![
+                            "explain",
+                            "--model",
+                            model,
+                            "--target",
+                            &target,
+                            "--rule",
+                            &rule,
+                            "--format",
+                            format,
+                            "--n-features",
+                            "64",
+                            "--trials",
+                            "2",
+                        ];
+                        args.extend(source.iter().filter(|a| !a.is_empty()));
+                        let whole = ok(&args);
+                        assert!(!whole.is_empty());
+                        for chunk in ["5", "37"] {
+                            let mut chunked = args.clone();
+                            chunked.extend(["--chunk-rows", chunk]);
+                            assert!(
+                                ok(&chunked) == whole,
+                                "{} {target} {rule} {format} {source:?} --chunk-rows {chunk}",
+                                entry.name
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 8 * 4 * 2);
+}
+
+/// `--rows` keeps the order and the duplicates given, with and without chunks.
+#[test]
+fn rows_keep_order_and_duplicates_in_both_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let data = wholesale();
+    let data = data.to_str().expect("path");
+    for source in [["--leave-one-out", ""], ["--data", data]] {
+        let mut args = vec![
+            "explain",
+            "--model",
+            model,
+            "--target",
+            "outlier",
+            "--format",
+            "jsonl",
+            "--rows",
+            "5,3,3,439",
+        ];
+        args.extend(source.iter().filter(|a| !a.is_empty()));
+        let whole = ok(&args);
+        let rows: Vec<u64> = whole
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+                v["row"].as_u64().expect("row")
+            })
+            .collect();
+        assert_eq!(rows, vec![5, 3, 3, 439]);
+        let mut chunked = args.clone();
+        chunked.extend(["--chunk-rows", "2"]);
+        assert_eq!(ok(&chunked), whole);
+    }
+}

@@ -119,7 +119,8 @@ pub enum NeonError {
     /// A parameter has an invalid value.
     #[error("parameter {name}: {reason}")]
     InvalidParameter {
-        /// Parameter name, as the CLI spells it.
+        /// Parameter name, as the chapter and the library spell it (`gamma`, `beta`,
+        /// `n_clusters`); the CLI shows its flag instead.
         name: String,
         /// What is wrong.
         reason: String,
@@ -150,6 +151,18 @@ pub enum NeonError {
         /// Requested target.
         target: String,
         /// Supported targets.
+        supported: String,
+    },
+    /// The rule set does not apply to this model and target.
+    #[error("rule set '{rule}' does not apply to target '{target}' of model '{model}' (applicable: {supported})")]
+    UnsupportedRule {
+        /// Model name.
+        model: String,
+        /// Requested target.
+        target: String,
+        /// Requested rule set.
+        rule: String,
+        /// Rule sets that apply.
         supported: String,
     },
     /// A model file is malformed.

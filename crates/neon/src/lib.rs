@@ -32,6 +32,7 @@ pub mod kernels;
 pub mod models;
 pub mod network;
 pub mod persist;
+pub mod query;
 pub mod rules;
 
 pub use data::Dataset;

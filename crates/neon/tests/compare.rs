@@ -165,7 +165,7 @@ fn exact_shapley_refuses_more_than_twenty_features() {
     .expect_err("refused");
     match err {
         NeonError::InvalidParameter { name, reason } => {
-            assert_eq!(name, "--method");
+            assert_eq!(name, "method");
             assert!(
                 reason.contains("at most 20") && reason.contains("21"),
                 "{reason}"

@@ -387,3 +387,170 @@ fn explain_rows_is_identical_for_one_and_two_threads() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// The conformance matrix: every registered model × target × rule set, explained by the
+/// per-point network (the reference), the blocked path in one call, and the blocked path in
+/// chunks of 7 rows (streaming). The blocked paths agree with the reference to 1e-12 of the
+/// row's scale, chunking changes nothing (bit for bit), and every explanation conserves to
+/// 1e-10: `score = Σ R_i + dissipated`. Queries: near points, far points, copies of training
+/// points, and the training rows leave-one-out.
+#[test]
+fn registry_target_rule_and_path_matrix() {
+    use neon::kernels::{Compute, ComputePath, Tiles};
+    use neon::models::BatchExplainer;
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut sample = |n: usize, scale: f64| {
+        Array2::from_shape_simple_fn((n, 4), || scale * rng.gen_range(0.0..2.0f64))
+    };
+    let train = sample(120, 1.0);
+    let near = sample(30, 1.0);
+    let far = sample(4, 1e3);
+    let copies = train.select(ndarray::Axis(0), &[0, 5, 17]);
+    let queries = ndarray::concatenate(ndarray::Axis(0), &[near.view(), far.view(), copies.view()])
+        .expect("same width");
+    let compute = |path| Compute {
+        path,
+        tiles: Tiles { rows: 5, train: 37 },
+        ..Compute::default()
+    };
+    let mut combinations = 0;
+    for entry in REGISTRY {
+        let model = (entry.fit_default)(train.view()).expect("fit");
+        for &target in entry.targets {
+            for &rule in entry.rules_for(target) {
+                let options = ExplainOptions {
+                    n_features: 300,
+                    trials: 2,
+                    rule,
+                    ..Default::default()
+                };
+                for q in [Queries::Points(queries.view()), Queries::LeaveOneOut] {
+                    let (points, loo) = match q {
+                        Queries::Points(p) => (p, false),
+                        Queries::LeaveOneOut => (model.training_points(), true),
+                    };
+                    // random features are compared near the data, where cos has moderate
+                    // arguments (the far-point bound is tested with the kernels)
+                    let n = if target == Target::InlierRff && !loo {
+                        30
+                    } else {
+                        points.nrows()
+                    };
+                    let rows: Vec<usize> = (0..n).collect();
+                    let what = format!("{} {target} {rule} loo={loo}", entry.name);
+                    let reference = model.explainer(target, &options).expect(&what);
+                    let blocked = BatchExplainer::new(
+                        &model,
+                        target,
+                        &options,
+                        &compute(ComputePath::Batch),
+                        n,
+                    )
+                    .expect(&what);
+                    let whole = blocked.explain(q, &rows, &|_| {});
+                    let chunked: Vec<_> = rows
+                        .chunks(7)
+                        .flat_map(|chunk| blocked.explain(q, chunk, &|_| {}))
+                        .collect();
+                    assert_eq!(whole, chunked, "{what}: chunking changed the numbers");
+                    for (&row, fast) in rows.iter().zip(&whole) {
+                        let x = points.row(row);
+                        let slow = reference.explain(x, loo.then_some(row), row);
+                        let scale = slow.score.abs()
+                            + slow.relevance.iter().map(|r| r.abs()).sum::<f64>()
+                            + slow.dissipated.abs()
+                            + x.dot(&x);
+                        assert_eq!(slow.cluster, fast.cluster, "{what} row {row}");
+                        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * scale;
+                        assert!(close(slow.score, fast.score), "{what} row {row}: score");
+                        assert!(
+                            close(slow.dissipated, fast.dissipated),
+                            "{what} row {row}: dissipated {} vs {}",
+                            slow.dissipated,
+                            fast.dissipated
+                        );
+                        for (a, b) in slow.relevance.iter().zip(&fast.relevance) {
+                            assert!(close(*a, *b), "{what} row {row}: relevance {a} vs {b}");
+                        }
+                        for e in [&slow, fast] {
+                            let gap = e.conservation_gap().abs();
+                            assert!(gap <= 1e-10 * scale, "{what} row {row}: gap {gap}");
+                        }
+                    }
+                }
+                combinations += 1;
+            }
+        }
+    }
+    assert_eq!(combinations, 8, "registry rows × targets × rule sets");
+}
+
+/// A rule set that does not apply to a target is a named error, from the model's own
+/// explainer and from the registry alike.
+#[test]
+fn inapplicable_rule_sets_are_named_errors() {
+    use neon::models::RuleSet;
+    use neon::NeonError;
+    let train = array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]];
+    let kde = Kde::fit(KdeParams::new(1.0), train.view()).expect("fit");
+    for (target, rule) in [
+        (Target::Inlier, RuleSet::Grounded),
+        (Target::Outlier, RuleSet::Midpoint),
+        (Target::InlierRff, RuleSet::Midpoint),
+    ] {
+        let options = ExplainOptions {
+            rule,
+            ..Default::default()
+        };
+        let err = kde
+            .explainer(target, &options)
+            .expect_err("must be refused");
+        assert!(
+            matches!(err, NeonError::UnsupportedRule { .. }),
+            "{target} {rule}: {err}"
+        );
+        assert!(err.to_string().contains(&rule.to_string()));
+    }
+    let km = KMeans::fit(KMeansParams::new(2), train.view()).expect("fit");
+    let err = km
+        .explainer(Target::Outlier, &ExplainOptions::default())
+        .expect_err("k-means has no outlier target");
+    assert!(matches!(err, NeonError::UnsupportedTarget { .. }));
+    assert!("bogus".parse::<RuleSet>().is_err());
+}
+
+/// The grounded rules give an input at zero exactly zero relevance (Appendix A) and report
+/// what they do not propagate as dissipated.
+#[test]
+fn grounded_rules_leave_inactive_features_at_zero() {
+    use neon::models::RuleSet;
+    let train = array![
+        [0.5, 1.0, 2.0],
+        [1.5, 0.0, 1.0],
+        [2.0, 2.0, 0.5],
+        [0.1, 0.3, 0.9]
+    ];
+    let x = array![0.0, 1.2, 0.7];
+    let options = ExplainOptions {
+        rule: RuleSet::Grounded,
+        n_features: 200,
+        ..Default::default()
+    };
+    let kde = Kde::fit(KdeParams::new(0.5), train.view()).expect("fit");
+    for target in [Target::Outlier, Target::InlierRff] {
+        let e = kde
+            .explainer(target, &options)
+            .expect("grounded")
+            .explain(x.view(), None, 0);
+        assert_eq!(e.relevance[0], 0.0, "{target}");
+        assert!(e.conservation_gap().abs() < 1e-12, "{target}");
+    }
+    let km = KMeans::fit(KMeansParams::new(2).seed(1), train.view()).expect("fit");
+    let e = km
+        .explainer(Target::Cluster, &options)
+        .expect("grounded")
+        .explain(x.view(), None, 0);
+    assert_eq!(e.relevance[0], 0.0);
+    assert!(e.conservation_gap().abs() < 1e-12);
+}

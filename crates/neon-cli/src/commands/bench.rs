@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use ndarray::Array2;
 use neon::data::transform::parse_steps;
 use neon::data::FittedTransform;
-use neon::kernels::{ApproxKde, BatchExplainer, Compute, Precision};
+use neon::kernels::{Compute, Precision};
+use neon::models::kde::ApproxKde;
+use neon::models::BatchExplainer;
 use neon::models::{ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries};
 use neon::{Dataset, Target};
 use rand::{Rng, SeedableRng};
@@ -228,6 +230,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
     let all: Vec<usize> = (0..m).collect();
     let compute = Compute {
         precision: args.precision,
+        path: neon::kernels::ComputePath::Batch,
         ..Compute::default()
     };
     let wanted = |b: Bench| args.only.as_ref().is_none_or(|o| o.contains(&b));
@@ -240,7 +243,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
         let FittedModel::Kde(model) = &kde else {
             unreachable!("built as a KDE")
         };
-        let batch = neon::kernels::KdeBatch::new(model, args.precision, compute.tiles);
+        let batch = neon::models::kde::KdeBatch::new(model, args.precision, compute.tiles);
         out.push(measure("kde-score", m, args.repeats, || {
             let s = batch.outlier_scores(queries.view(), &all, false);
             Ok(format!(
@@ -251,7 +254,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
     }
     if wanted(Bench::KdeExact) {
         out.push(measure("kde-exact", m, args.repeats, || {
-            let batch = BatchExplainer::new(&kde, Target::Outlier, &options, &compute)?;
+            let batch = BatchExplainer::new(&kde, Target::Outlier, &options, &compute, all.len())?;
             let e = batch.explain(Queries::Points(queries.view()), &all, &|_| {});
             Ok(format!(
                 "γ = {gamma}, {} rows, {} per-point fallbacks, {}",
@@ -283,7 +286,8 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
     }
     if wanted(Bench::Rff) {
         out.push(measure("rff", m, args.repeats, || {
-            let batch = BatchExplainer::new(&kde, Target::InlierRff, &options, &compute)?;
+            let batch =
+                BatchExplainer::new(&kde, Target::InlierRff, &options, &compute, all.len())?;
             let e = batch.explain(Queries::Points(queries.view()), &all, &|_| {});
             Ok(format!("H = {}, {} rows", args.n_features, e.len()))
         })?);
@@ -312,7 +316,8 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
         };
         let model = FittedModel::Kmeans(km);
         out.push(measure("kmeans-explain", m, args.repeats, || {
-            let batch = BatchExplainer::new(&model, Target::Cluster, &options, &compute)?;
+            let batch =
+                BatchExplainer::new(&model, Target::Cluster, &options, &compute, all.len())?;
             let e = batch.explain(Queries::Points(queries.view()), &all, &|_| {});
             Ok(format!("K = {k}, {} rows", e.len()))
         })?);

@@ -87,12 +87,18 @@ pub struct EvaluateArgs {
 }
 
 /// A baseline chosen with `neon explain --method` (NEON itself is `None`).
+#[derive(Debug, Clone)]
 pub struct Baseline {
     method: Method,
     options: MethodOptions,
 }
 
 impl Baseline {
+    /// The baseline method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
     /// The baseline asked for, `None` for `--method neon`.
     pub fn from_args(args: &ExplainArgs) -> anyhow::Result<Option<Self>> {
         let method: Method = args.method.parse()?;

@@ -1,33 +1,37 @@
-//! `neon score` and `neon explain`.
+//! `neon score` and `neon explain`. Both read their rows through the library's one chunked
+//! reader ([`QuerySource`]); `neon explain` writes through the one [`ExplanationWriter`],
+//! whether the rows come in one chunk or many (`--chunk-rows`), so the output is the same byte
+//! for byte either way.
 
 use super::emit;
-use crate::cli::{ExplainArgs, QueryArgs, ScoreArgs};
-use crate::output;
+use super::evaluate::Baseline;
+use crate::cli::{ExplainArgs, ScoreArgs};
+use crate::output::{self, Columns, ExplanationWriter, Sink};
 use crate::progress::DelayedProgress;
-use ndarray::Array2;
-use neon::models::{ExplainOptions, FittedModel, Queries, Target};
-use neon::{Dataset, ModelFile};
+use neon::compare::Method;
+use neon::data::is_npy;
+use neon::kernels::{Compute, Precision, BATCH_MIN_ROWS};
+use neon::models::kde::{ApproxBound, ApproxKde, ApproxOutlier};
+use neon::models::{BatchExplainer, ExplainOptions, FittedModel, Queries, Target};
+use neon::query::{QueryChunk, QuerySource};
+use neon::{Explanation, ModelFile, NeonError};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 
-/// The model, and the new points in model space (None: leave-one-out on training rows).
-fn load(query: &QueryArgs) -> anyhow::Result<(ModelFile, Option<Array2<f64>>)> {
-    let model = ModelFile::load(&query.model)?;
-    let points = match (&query.data, query.leave_one_out) {
-        (Some(path), _) => {
-            let data = Dataset::load(path, Some(&model.feature_names))?;
-            Some(model.transform.apply(&data)?)
-        }
-        (None, true) => None,
+/// `--data` files larger than this are read in chunks even without `--chunk-rows`.
+pub const AUTO_STREAM_BYTES: u64 = 256 << 20;
+
+/// Rows per chunk when a large file is read in chunks without `--chunk-rows`.
+pub const DEFAULT_CHUNK_ROWS: usize = 65_536;
+
+/// The data file, or `None` for leave-one-out on the training rows.
+fn data_path(query: &crate::cli::QueryArgs) -> anyhow::Result<Option<&Path>> {
+    match (&query.data, query.leave_one_out) {
+        (Some(path), _) => Ok(Some(path.as_path())),
+        (None, true) => Ok(None),
         (None, false) => anyhow::bail!(
             "give --data FILE (new points) or --leave-one-out (the model's own training rows)"
         ),
-    };
-    Ok((model, points))
-}
-
-fn queries(points: &Option<Array2<f64>>) -> Queries<'_> {
-    match points {
-        Some(p) => Queries::Points(p.view()),
-        None => Queries::LeaveOneOut,
     }
 }
 
@@ -38,27 +42,39 @@ fn default_target(model: &FittedModel) -> Target {
         .unwrap_or(Target::Outlier)
 }
 
+/// Check `--rows` against a known number of rows.
+fn check_rows(rows: Option<&[usize]>, n_rows: usize) -> Result<(), NeonError> {
+    match rows.and_then(|r| r.iter().find(|&&r| r >= n_rows)) {
+        Some(&row) => Err(NeonError::RowOutOfRange { row, n_rows }),
+        None => Ok(()),
+    }
+}
+
 pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
-    let (file, points) = load(&args.query)?;
+    let file = ModelFile::load(&args.query.model)?;
     let target = match &args.target {
         Some(t) => t.parse()?,
         None => default_target(&file.model),
     };
+    let mut source = QuerySource::open(&file, data_path(&args.query)?)?;
+    let chunk = source
+        .next_chunk(usize::MAX)?
+        .ok_or_else(|| anyhow::anyhow!("no rows to score"))?;
+    let (queries, _) = chunk.queries();
+    let rows = neon::models::resolve_rows(args.query.rows.as_deref(), chunk.len)?;
     let options = ExplainOptions::default();
-    let q = queries(&points);
-    let n_rows = points
-        .as_ref()
-        .map_or(file.model.training_points().nrows(), |p| p.nrows());
-    let rows = neon::models::resolve_rows(args.query.rows.as_deref(), n_rows)?;
-    let scores = file.model.score_rows(q, Some(&rows), target, &options)?;
+    let scores = file
+        .model
+        .score_rows(queries, Some(&rows), target, &options)?;
     let clusters = match &file.model {
         FittedModel::Kmeans(km) => {
-            let pts = points
-                .as_ref()
-                .map_or(file.model.training_points(), |p| p.view());
+            let points = match queries {
+                Queries::Points(p) => p,
+                Queries::LeaveOneOut => file.model.training_points(),
+            };
             Some(
                 rows.iter()
-                    .map(|&r| km.predict(pts.row(r)))
+                    .map(|&r| km.predict(points.row(r)))
                     .collect::<Vec<_>>(),
             )
         }
@@ -82,62 +98,214 @@ pub(super) fn options(args: &ExplainArgs) -> anyhow::Result<ExplainOptions> {
         n_features: args.n_features,
         trials: args.trials,
         seed: args.seed,
+        rule: args.rule.parse()?,
     };
     options.validate()?;
     Ok(options)
 }
 
-pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
-    if super::stream::wanted(&args)? {
-        return super::stream::explain(args, show_progress);
+/// How rows are explained: NEON (per point or blocked, fixed once), NEON's approximate KDE
+/// mode, or a baseline.
+enum Engine<'a> {
+    Neon(BatchExplainer<'a>),
+    Approx {
+        approx: ApproxKde<'a>,
+        beta: f64,
+        epsilon: f64,
+    },
+    Baseline(Baseline),
+}
+
+impl Engine<'_> {
+    /// Explanations of `rows` (indices into the chunk's queries), with bounds in approximate
+    /// mode; `tick` gets the number of rows finished.
+    fn explain(
+        &self,
+        model: &FittedModel,
+        chunk: &QueryChunk,
+        rows: &[usize],
+        target: Target,
+        options: &ExplainOptions,
+        tick: &(dyn Fn(usize) + Sync),
+    ) -> anyhow::Result<Vec<(Explanation, Option<ApproxBound>)>> {
+        let (queries, _) = chunk.queries();
+        Ok(match self {
+            Engine::Neon(batch) => batch
+                .explain(queries, rows, tick)
+                .into_iter()
+                .map(|e| (e, None))
+                .collect(),
+            Engine::Approx {
+                approx,
+                beta,
+                epsilon,
+            } => {
+                let (points, loo) = match queries {
+                    Queries::Points(p) => (p, false),
+                    Queries::LeaveOneOut => (model.training_points(), true),
+                };
+                approx
+                    .explain_outlier(points, rows, loo, *beta, *epsilon, tick)
+                    .into_iter()
+                    .map(|ApproxOutlier { explanation, bound }| (explanation, Some(bound)))
+                    .collect()
+            }
+            Engine::Baseline(baseline) => baseline
+                .explain(model, queries, rows, target, options, &|| tick(1))?
+                .into_iter()
+                .map(|e| (e, None))
+                .collect(),
+        })
     }
+}
+
+pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     let target: Target = args.target.parse()?;
     let options = options(&args)?;
-    let baseline = super::evaluate::Baseline::from_args(&args)?;
-    let (file, points) = load(&args.query)?;
-    let n_rows = points
-        .as_ref()
-        .map_or(file.model.training_points().nrows(), |p| p.nrows());
-    let rows = neon::models::resolve_rows(args.query.rows.as_deref(), n_rows)?;
-    let progress = DelayedProgress::new(rows.len() as u64, "explaining", show_progress);
-    let explanations = match &baseline {
-        Some(b) => b.explain(
-            &file.model,
-            queries(&points),
-            &rows,
-            target,
-            &options,
-            &|| progress.inc(),
-        )?,
+    let baseline = Baseline::from_args(&args)?;
+    let scale = &args.scale;
+    let scale_given = scale.chunk_rows.is_some()
+        || scale.tolerance.is_some()
+        || scale.precision != Precision::F64;
+    if baseline.is_some() && scale_given {
+        anyhow::bail!("--chunk-rows, --tolerance and --precision apply to --method neon only");
+    }
+    let data = data_path(&args.query)?;
+    let chunk_rows = match scale.chunk_rows {
+        Some(0) => anyhow::bail!("--chunk-rows must be at least 1"),
+        Some(n) => n,
         None => {
-            file.model
-                .explain_rows(queries(&points), Some(&rows), target, &options, &|| {
-                    progress.inc()
-                })?
+            let big = data.is_some_and(|path| {
+                !is_npy(path) && std::fs::metadata(path).is_ok_and(|m| m.len() > AUTO_STREAM_BYTES)
+            });
+            if big {
+                DEFAULT_CHUNK_ROWS
+            } else {
+                usize::MAX
+            }
         }
     };
-    progress.finish();
-    let beta_used = match (&file.model, args.beta) {
+    let file = ModelFile::load(&args.query.model)?;
+    let model = &file.model;
+    let mut source = QuerySource::open(&file, data)?;
+    let wanted = args.query.rows.as_deref();
+    if let Some(total) = source.total_rows() {
+        check_rows(wanted, total)?;
+    }
+    // The path (per point or blocked) depends on how many rows are explained; where the
+    // source does not know, read ahead until that is decided.
+    let ahead = chunk_rows.max(BATCH_MIN_ROWS);
+    let first = source.next_chunk(ahead)?;
+    let first_len = first.as_ref().map_or(0, |c| c.len);
+    let n_rows = match (wanted, source.total_rows()) {
+        (Some(rows), _) => rows.len(),
+        (None, Some(total)) => total,
+        (None, None) if first_len < ahead => first_len,
+        (None, None) => usize::MAX,
+    };
+    let compute = Compute {
+        precision: scale.precision,
+        ..Compute::default()
+    };
+    let engine = match (&baseline, scale.tolerance) {
+        (Some(b), _) => Engine::Baseline(b.clone()),
+        (None, Some(tolerance)) => match (model, target) {
+            (FittedModel::Kde(kde), Target::Outlier) => Engine::Approx {
+                approx: ApproxKde::new(kde, tolerance, compute.tiles)?,
+                beta: args.beta.unwrap_or(kde.gamma),
+                epsilon: args.epsilon,
+            },
+            _ => anyhow::bail!("--tolerance applies to KDE models with --target outlier"),
+        },
+        (None, None) => Engine::Neon(BatchExplainer::new(
+            model, target, &options, &compute, n_rows,
+        )?),
+    };
+
+    let beta_used = match (model, args.beta) {
         (_, Some(b)) => b,
         (FittedModel::Kde(k), None) => k.gamma,
         (FittedModel::Kmeans(k), None) => k.beta_auto,
     };
     let mut parameters = serde_json::json!({
-        "model": file.model.name(),
+        "model": model.name(),
+        "rule": options.rule.to_string(),
         "beta": beta_used,
         "epsilon": args.epsilon,
         "n_features": args.n_features,
         "trials": args.trials,
         "seed": args.seed,
-        "leave_one_out": points.is_none(),
+        "leave_one_out": data.is_none(),
+        "precision": scale.precision.to_string(),
+        "tolerance": scale.tolerance,
     });
     super::evaluate::annotate(&mut parameters, baseline.as_ref());
-    let text = output::explanations(
-        args.query.format,
-        target,
-        &file.feature_names,
-        &explanations,
-        parameters,
-    )?;
-    emit(&text, args.query.output.as_deref())
+    let method = baseline.as_ref().map_or(Method::Neon, |b| b.method());
+    let columns = Columns {
+        std: target == Target::InlierRff || method == Method::ShapleySampling,
+        cluster: target == Target::Cluster,
+        exact: target == Target::InlierRff && method == Method::Neon,
+        bound: scale.tolerance.is_some(),
+    };
+    let mut writer =
+        ExplanationWriter::new(args.query.format, target, &file.feature_names, columns);
+    let mut sink = Sink::open(args.query.output.as_deref())?;
+    let total = wanted.map(|w| w.len() as u64).or(source.estimated_rows());
+    let progress = DelayedProgress::new(total.unwrap_or(0), "explaining", show_progress);
+    let result = (|| -> anyhow::Result<()> {
+        writer.header(&mut sink, parameters)?;
+        let unique: Option<BTreeSet<usize>> = wanted.map(|w| w.iter().copied().collect());
+        let mut kept: HashMap<usize, (Explanation, Option<ApproxBound>)> = HashMap::new();
+        let mut next = first;
+        while let Some(chunk) = next {
+            if wanted.is_none() {
+                if let Some(estimate) = source.estimated_rows() {
+                    progress.set_length(estimate);
+                }
+            }
+            let local: Vec<usize> = (0..chunk.len)
+                .filter(|i| {
+                    unique
+                        .as_ref()
+                        .is_none_or(|u| u.contains(&(chunk.start + i)))
+                })
+                .collect();
+            let (_, indices) = chunk.queries();
+            let rows: Vec<usize> = local.iter().map(|&i| indices[i]).collect();
+            let tick = |n: usize| progress.inc_by(n as u64);
+            let explained = engine.explain(model, &chunk, &rows, target, &options, &tick)?;
+            for (&i, (mut e, bound)) in local.iter().zip(explained) {
+                e.row = chunk.start + i;
+                if unique.is_some() {
+                    kept.insert(e.row, (e, bound));
+                } else {
+                    writer.explanation(&mut sink, &e, bound.as_ref())?;
+                }
+            }
+            if unique.is_none() {
+                use std::io::Write;
+                sink.flush()?;
+            }
+            next = source.next_chunk(chunk_rows)?;
+        }
+        if let Some(rows) = wanted {
+            let n_rows = source.rows_read();
+            check_rows(Some(rows), n_rows)?;
+            for row in rows {
+                if let Some((e, bound)) = kept.get(row) {
+                    writer.explanation(&mut sink, e, bound.as_ref())?;
+                }
+            }
+        }
+        writer.footer(&mut sink)?;
+        Ok(())
+    })();
+    progress.finish();
+    match result {
+        Ok(()) => sink.commit(),
+        Err(e) => {
+            sink.abandon();
+            Err(e)
+        }
+    }
 }

@@ -7,7 +7,6 @@ pub mod evaluate;
 mod explain;
 mod fit;
 pub mod image;
-pub mod stream;
 
 use crate::cli::{Cli, Command};
 use std::path::Path;

@@ -64,21 +64,21 @@ impl EvaluationConfig {
     pub fn validate(&self) -> Result<()> {
         self.method_options.validate()?;
         if self.methods.is_empty() {
-            return Err(NeonError::param("--methods", "name at least one method"));
+            return Err(NeonError::param("methods", "name at least one method"));
         }
         for (i, m) in self.methods.iter().enumerate() {
             if self.methods[..i].contains(m) {
                 return Err(NeonError::param(
-                    "--methods",
+                    "methods",
                     format!("method '{m}' is listed twice"),
                 ));
             }
         }
         if self.random_orders == 0 {
-            return Err(NeonError::param("--random-orders", "must be at least 1"));
+            return Err(NeonError::param("random_orders", "must be at least 1"));
         }
         if self.marginal_draws == 0 {
-            return Err(NeonError::param("--marginal-draws", "must be at least 1"));
+            return Err(NeonError::param("marginal_draws", "must be at least 1"));
         }
         Ok(())
     }
@@ -239,7 +239,7 @@ pub fn evaluate(
     let (points, loo) = query_points(model, &queries)?;
     let rows = resolve_rows(rows, points.nrows())?;
     if rows.is_empty() {
-        return Err(NeonError::param("--rows", "no row to evaluate"));
+        return Err(NeonError::param("rows", "no row to evaluate"));
     }
     let d = model.n_features();
 

@@ -23,7 +23,7 @@ pub fn integrated_gradients(
 ) -> Result<Attribution> {
     check_reference(x, reference)?;
     if steps == 0 {
-        return Err(NeonError::param("--steps", "must be at least 1"));
+        return Err(NeonError::param("steps", "must be at least 1"));
     }
     let direction = &x - &reference;
     let mut total = Array1::<f64>::zeros(x.len());

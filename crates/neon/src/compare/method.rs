@@ -70,7 +70,7 @@ impl std::str::FromStr for Method {
             .ok_or_else(|| {
                 let names: Vec<&str> = Method::ALL.iter().map(Method::name).collect();
                 NeonError::param(
-                    "--method",
+                    "method",
                     format!("unknown method '{s}' (expected {})", names.join(", ")),
                 )
             })
@@ -95,9 +95,9 @@ impl Reference {
     pub fn resolve(&self, model: &FittedModel) -> Result<Array1<f64>> {
         let points = model.training_points();
         let point = match self {
-            Reference::TrainingMean => points.mean_axis(Axis(0)).ok_or_else(|| {
-                NeonError::param("--reference", "the model has no training point")
-            })?,
+            Reference::TrainingMean => points
+                .mean_axis(Axis(0))
+                .ok_or_else(|| NeonError::param("reference", "the model has no training point"))?,
             Reference::TrainingRow(row) => {
                 if *row >= points.nrows() {
                     return Err(NeonError::RowOutOfRange {
@@ -117,7 +117,7 @@ impl Reference {
             });
         }
         if point.iter().any(|v| !v.is_finite()) {
-            return Err(NeonError::param("--reference", "all values must be finite"));
+            return Err(NeonError::param("reference", "all values must be finite"));
         }
         Ok(point)
     }
@@ -153,10 +153,10 @@ impl MethodOptions {
     /// Check the options.
     pub fn validate(&self) -> Result<()> {
         if self.samples == 0 {
-            return Err(NeonError::param("--samples", "must be at least 1"));
+            return Err(NeonError::param("samples", "must be at least 1"));
         }
         if self.steps == 0 {
-            return Err(NeonError::param("--steps", "must be at least 1"));
+            return Err(NeonError::param("steps", "must be at least 1"));
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ pub(crate) fn check_reference(x: ArrayView1<f64>, reference: ArrayView1<f64>) ->
 pub fn check_exact_features(d: usize) -> Result<()> {
     if d > MAX_EXACT_FEATURES {
         return Err(NeonError::param(
-            "--method",
+            "method",
             format!(
                 "shapley-exact evaluates all 2^d coalitions and accepts at most \
                  {MAX_EXACT_FEATURES} features, but the model has {d}; use shapley-sampling"
@@ -106,7 +106,7 @@ pub fn shapley_sampling(
 ) -> Result<Attribution> {
     check_reference(x, reference)?;
     if samples == 0 {
-        return Err(NeonError::param("--samples", "must be at least 1"));
+        return Err(NeonError::param("samples", "must be at least 1"));
     }
     let d = x.len();
     let score = f(x);

@@ -8,129 +8,198 @@ fn parse_cell(cell: &str) -> Option<f64> {
     cell.trim().parse::<f64>().ok()
 }
 
-/// Parse CSV text. Numeric columns are those whose first data cell parses as a number; with
-/// `columns` given, exactly those columns are read and every cell must be a finite number.
+/// A CSV file read a chunk of rows at a time: the one reader behind [`Dataset::load`] (all
+/// rows in one chunk) and the streaming explanation (bounded chunks). Numeric columns are
+/// those whose first data cell parses as a number; with `columns` given, exactly those
+/// columns are read, in that order, and every cell must be a finite number. Errors name the
+/// file, the spreadsheet row (the header is row 1) and the column.
+pub struct CsvChunks<R: std::io::Read> {
+    reader: csv::Reader<R>,
+    source: String,
+    header: Vec<String>,
+    selected: Option<Vec<usize>>,
+    record: csv::StringRecord,
+    /// Data rows returned so far.
+    rows: usize,
+}
+
+impl<R: std::io::Read> CsvChunks<R> {
+    /// Read and check the header.
+    pub fn new(reader: R, source: &str, columns: Option<&[String]>) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(reader);
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| NeonError::Csv {
+                file: source.to_string(),
+                row: 1,
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        if header.is_empty() || header.iter().all(String::is_empty) {
+            return Err(NeonError::EmptyFile {
+                file: source.to_string(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for name in &header {
+            if !seen.insert(name.as_str()) {
+                return Err(NeonError::DuplicateHeader {
+                    file: source.to_string(),
+                    column: name.clone(),
+                });
+            }
+        }
+        let selected = match columns {
+            Some(cols) => Some(
+                cols.iter()
+                    .map(|name| {
+                        header.iter().position(|h| h == name).ok_or_else(|| {
+                            NeonError::UnknownColumn {
+                                file: source.to_string(),
+                                column: name.clone(),
+                                available: header.join(","),
+                            }
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            None => None,
+        };
+        Ok(CsvChunks {
+            reader,
+            source: source.to_string(),
+            header,
+            selected,
+            record: csv::StringRecord::new(),
+            rows: 0,
+        })
+    }
+
+    /// Names of the columns read (known once the first data row is read when they are chosen
+    /// as the numeric ones).
+    pub fn feature_names(&self) -> Option<Vec<String>> {
+        self.selected
+            .as_ref()
+            .map(|cols| cols.iter().map(|&c| self.header[c].clone()).collect())
+    }
+
+    /// Data rows returned so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows
+    }
+
+    /// Bytes of the input consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// The next at most `max` data rows (blank lines skipped) as a dataset whose
+    /// [`Dataset::display_row`] gives the spreadsheet row of each; `None` at the end of the
+    /// file. A file without any data row is an error.
+    pub fn next_chunk(&mut self, max: usize) -> Result<Option<Dataset>> {
+        let start = self.rows;
+        let mut values: Vec<f64> = Vec::new();
+        let mut len = 0usize;
+        while len < max {
+            let row = self.reader.position().line() as usize;
+            let more = self
+                .reader
+                .read_record(&mut self.record)
+                .map_err(|e| NeonError::Csv {
+                    file: self.source.clone(),
+                    row: e.position().map_or(row, |p| p.line() as usize),
+                    message: e.to_string(),
+                })?;
+            if !more {
+                break;
+            }
+            let row = self.record.position().map_or(row, |p| p.line() as usize);
+            let record = &self.record;
+            if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
+                continue; // blank line
+            }
+            if record.len() != self.header.len() {
+                return Err(NeonError::RaggedRow {
+                    file: self.source.clone(),
+                    row,
+                    expected: self.header.len(),
+                    found: record.len(),
+                });
+            }
+            let header = &self.header;
+            let cols = self.selected.get_or_insert_with(|| {
+                (0..header.len())
+                    .filter(|&c| record.get(c).and_then(parse_cell).is_some())
+                    .collect()
+            });
+            if cols.is_empty() {
+                return Err(NeonError::NoNumericColumns {
+                    file: self.source.clone(),
+                });
+            }
+            for &c in cols.iter() {
+                let cell = record.get(c).unwrap_or("");
+                let value = parse_cell(cell).ok_or_else(|| NeonError::NonNumeric {
+                    file: self.source.clone(),
+                    row,
+                    column: header[c].clone(),
+                    value: cell.to_string(),
+                })?;
+                if !value.is_finite() {
+                    return Err(NeonError::NonFinite {
+                        file: self.source.clone(),
+                        row,
+                        column: header[c].clone(),
+                        value: cell.trim().to_string(),
+                    });
+                }
+                values.push(value);
+            }
+            len += 1;
+        }
+        if len == 0 {
+            if start == 0 {
+                return Err(NeonError::EmptyFile {
+                    file: self.source.clone(),
+                });
+            }
+            return Ok(None);
+        }
+        self.rows += len;
+        let names = self.feature_names().unwrap_or_default();
+        let matrix = Array2::from_shape_vec((len, names.len()), values).map_err(|e| {
+            NeonError::ShapeMismatch {
+                what: format!("{}: data matrix", self.source),
+                expected: format!("{len}x{}", names.len()),
+                found: e.to_string(),
+            }
+        })?;
+        Ok(Some(Dataset {
+            feature_names: names,
+            values: matrix,
+            source: self.source.clone(),
+            header_rows: 1 + start,
+        }))
+    }
+}
+
+/// Parse CSV text: every row of [`CsvChunks`] in one chunk.
 pub(super) fn read_csv<R: std::io::Read>(
     reader: R,
     source: &str,
     columns: Option<&[String]>,
 ) -> Result<Dataset> {
-    let mut csv_reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(reader);
-    let csv_error = |row: usize, e: csv::Error| NeonError::Csv {
-        file: source.to_string(),
-        row,
-        message: e.to_string(),
-    };
-    let header: Vec<String> = csv_reader
-        .headers()
-        .map_err(|e| csv_error(1, e))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    if header.is_empty() || header.iter().all(String::is_empty) {
-        return Err(NeonError::EmptyFile {
+    let mut chunks = CsvChunks::new(reader, source, columns)?;
+    chunks
+        .next_chunk(usize::MAX)?
+        .ok_or_else(|| NeonError::EmptyFile {
             file: source.to_string(),
-        });
-    }
-    let mut seen = std::collections::HashSet::new();
-    for name in &header {
-        if !seen.insert(name.as_str()) {
-            return Err(NeonError::DuplicateHeader {
-                file: source.to_string(),
-                column: name.clone(),
-            });
-        }
-    }
-    let requested: Option<Vec<usize>> = match columns {
-        Some(cols) => Some(
-            cols.iter()
-                .map(|name| {
-                    header
-                        .iter()
-                        .position(|h| h == name)
-                        .ok_or_else(|| NeonError::UnknownColumn {
-                            file: source.to_string(),
-                            column: name.clone(),
-                            available: header.join(","),
-                        })
-                })
-                .collect::<Result<_>>()?,
-        ),
-        None => None,
-    };
-
-    let mut selected: Option<Vec<usize>> = requested;
-    let mut values: Vec<f64> = Vec::new();
-    let mut n_rows = 0usize;
-    for (index, record) in csv_reader.records().enumerate() {
-        let row = index + 2;
-        let record = record.map_err(|e| csv_error(row, e))?;
-        if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
-            continue; // blank line
-        }
-        if record.len() != header.len() {
-            return Err(NeonError::RaggedRow {
-                file: source.to_string(),
-                row,
-                expected: header.len(),
-                found: record.len(),
-            });
-        }
-        let cols = selected.get_or_insert_with(|| {
-            (0..header.len())
-                .filter(|&c| record.get(c).and_then(parse_cell).is_some())
-                .collect()
-        });
-        if cols.is_empty() {
-            return Err(NeonError::NoNumericColumns {
-                file: source.to_string(),
-            });
-        }
-        for &c in cols.iter() {
-            let cell = record.get(c).unwrap_or("");
-            let value = parse_cell(cell).ok_or_else(|| NeonError::NonNumeric {
-                file: source.to_string(),
-                row,
-                column: header[c].clone(),
-                value: cell.to_string(),
-            })?;
-            if !value.is_finite() {
-                return Err(NeonError::NonFinite {
-                    file: source.to_string(),
-                    row,
-                    column: header[c].clone(),
-                    value: cell.trim().to_string(),
-                });
-            }
-            values.push(value);
-        }
-        n_rows += 1;
-    }
-    let cols = match selected {
-        Some(cols) if n_rows > 0 => cols,
-        _ => {
-            return Err(NeonError::EmptyFile {
-                file: source.to_string(),
-            })
-        }
-    };
-    let names: Vec<String> = cols.iter().map(|&c| header[c].clone()).collect();
-    let matrix = Array2::from_shape_vec((n_rows, names.len()), values).map_err(|e| {
-        NeonError::ShapeMismatch {
-            what: format!("{source}: data matrix"),
-            expected: format!("{n_rows}x{}", names.len()),
-            found: e.to_string(),
-        }
-    })?;
-    Ok(Dataset {
-        feature_names: names,
-        values: matrix,
-        source: source.to_string(),
-        header_rows: 1,
-    })
+        })
 }
 
 #[cfg(test)]

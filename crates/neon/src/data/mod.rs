@@ -4,6 +4,7 @@
 mod csv_input;
 pub mod transform;
 
+pub use csv_input::CsvChunks;
 pub use transform::{FittedTransform, TransformStep};
 
 use crate::error::{NeonError, Result};
@@ -149,7 +150,7 @@ impl Dataset {
                 })?;
             if indices.contains(&index) {
                 return Err(NeonError::param(
-                    "--columns",
+                    "columns",
                     format!("column '{name}' is listed twice"),
                 ));
             }

@@ -28,7 +28,7 @@ impl std::str::FromStr for TransformStep {
             "log1p" => Ok(TransformStep::Log1p),
             "standardize" => Ok(TransformStep::Standardize),
             other => Err(NeonError::param(
-                "--transform",
+                "transform",
                 format!("unknown transform '{other}' (expected log, log1p or standardize)"),
             )),
         }

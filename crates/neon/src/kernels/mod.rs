@@ -1,4 +1,6 @@
 //! Blocked, multi-threaded kernels for explaining many rows against many training points.
+//! They take arrays and parameters and import nothing from [`crate::models`]: the models'
+//! batch paths (`models/*/batch.rs`) assemble them.
 //!
 //! The per-point explainers of [`crate::models`] follow the chapter's networks literally: one
 //! forward pass over every training point, then one backward pass (§2.2, §3.1). This module
@@ -9,28 +11,29 @@
 //!   on data centred at the training mean ([`distance`]);
 //! - the outlier rule's input step `Σ_k c_k (x − u_k)_i²` of §3.1 expanded as
 //!   `x_i² Σ_k c_k − 2 x_i Σ_k c_k u_ki + Σ_k c_k u_ki²` with `c_k = p_k · o(x) / (ε + h_k)`,
-//!   i.e. one product of the weight tile with `[1 | U | U∘U]` ([`kde`]);
+//!   i.e. one product of the weight tile with `[1 | U | U∘U]` (`models::kde::KdeBatch`);
 //! - the log-mean-exp pooling and the soft argmin streamed across tiles of training points
 //!   with an online (running-minimum) log-sum-exp, so no row ever holds all `N` distances;
 //! - the random-feature layer of §3.3 as `X Ωᵀ`, then `cos`, and the w² rule as a product
-//!   ([`rff`]);
+//!   ([`rff`], `models::kde`);
 //! - cluster evidence (Eq. 5, §4.1) and k-means fitting (k-means++ seeding and Lloyd
-//!   iterations) through the same blocked distance kernel ([`kmeans`]);
-//! - an approximate KDE mode with a certified bound on the neglected kernel mass ([`approx`]).
+//!   iterations) through the same blocked distance kernel ([`kmeans`], `models::kmeans`);
+//! - an approximate KDE mode with a certified bound on the neglected kernel mass (`models::kde::ApproxKde`).
 //!
 //! ```
 //! use ndarray::Array2;
-//! use neon::kernels::{ApproxKde, BatchExplainer, Compute, Tiles};
-//! use neon::models::{ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
+//! use neon::kernels::{Compute, Tiles};
+//! use neon::models::kde::ApproxKde;
+//! use neon::models::{BatchExplainer, ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
 //!
 //! let train = Array2::from_shape_fn((500, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 5.0);
 //! let rows = Array2::from_shape_fn((100, 3), |(i, j)| ((i + j) % 5) as f64);
 //! let kde = Kde::fit(KdeParams::new(1.0), train.view()).unwrap();
 //! let model = FittedModel::Kde(kde.clone());
 //! // exact, blocked: the same numbers as the per-point explainer, to about 1e-12
-//! let batch = BatchExplainer::new(&model, Target::Outlier, &ExplainOptions::default(),
-//!                                 &Compute::default()).unwrap();
 //! let all: Vec<usize> = (0..100).collect();
+//! let batch = BatchExplainer::new(&model, Target::Outlier, &ExplainOptions::default(),
+//!                                 &Compute::default(), all.len()).unwrap();
 //! let exact = batch.explain(Queries::Points(rows.view()), &all, &|_| {});
 //! // approximate, with a certified bound per row
 //! let approx = ApproxKde::new(&kde, 1e-9, Tiles::default()).unwrap();
@@ -74,20 +77,17 @@
 //! `1e-12` relative to the row's score: pairs whose expanded distance may have lost digits to
 //! cancellation (`h_k < 10⁻² (‖x‖² + ‖u_k‖²)`) are recomputed as `Σ (x_i − u_ki)²`, and a row
 //! whose relevance expansion has an error bound above `1e-13` of its score is recomputed by
-//! the per-point path. The exponentials of a tile use [`kde::exp_nonpositive`] (within 2 ulp
+//! the per-point path. The exponentials of a tile use [`math::exp_nonpositive`] (within 2 ulp
 //! of the C library's `exp`, but vectorised). [`Precision::F32`] runs the two matrix products
 //! in `f32` (exponentials and sums in `f64`, without the per-row fallback); see
 //! [`F32_TOLERANCE`].
 
-pub mod approx;
 pub mod distance;
-pub mod kde;
 pub mod kmeans;
+pub mod math;
 mod real;
 pub mod rff;
 
-pub use approx::{ApproxBound, ApproxKde, ApproxOutlier};
-pub use kde::KdeBatch;
 pub use real::Real;
 
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,7 @@ impl std::str::FromStr for Precision {
             "f64" => Ok(Precision::F64),
             "f32" => Ok(Precision::F32),
             other => Err(crate::NeonError::param(
-                "--precision",
+                "precision",
                 format!("unknown precision '{other}' (expected f64 or f32)"),
             )),
         }
@@ -201,150 +201,3 @@ impl Compute {
 
 /// Number of rows from which [`ComputePath::Auto`] uses the blocked kernels.
 pub const BATCH_MIN_ROWS: usize = 32;
-
-/// A model prepared once to explain many batches of rows through the blocked kernels (the
-/// random features are drawn and the training data centred here, not per batch).
-#[derive(Debug)]
-pub struct BatchExplainer<'a> {
-    model: &'a crate::FittedModel,
-    target: crate::Target,
-    prepared: Prepared<'a>,
-}
-
-#[derive(Debug)]
-enum Prepared<'a> {
-    Kde {
-        batch: Box<KdeBatch<'a>>,
-        explainer: crate::models::kde::KdeExplainer<'a>,
-        beta: f64,
-        epsilon: f64,
-    },
-    Kmeans {
-        beta: f64,
-        tiles: Tiles,
-    },
-}
-
-impl<'a> BatchExplainer<'a> {
-    /// Validate `options` and prepare `model` for `target`.
-    pub fn new(
-        model: &'a crate::FittedModel,
-        target: crate::Target,
-        options: &crate::ExplainOptions,
-        compute: &Compute,
-    ) -> crate::Result<Self> {
-        use crate::models::FittedModel;
-        let prepared = match model {
-            FittedModel::Kde(kde) => Prepared::Kde {
-                explainer: kde.explainer(target, options)?,
-                batch: Box::new(KdeBatch::new(kde, compute.precision, compute.tiles)),
-                beta: options.beta.unwrap_or(kde.gamma),
-                epsilon: options.epsilon,
-            },
-            FittedModel::Kmeans(km) => Prepared::Kmeans {
-                beta: km.explainer(target, options)?.beta(),
-                tiles: compute.tiles,
-            },
-        };
-        Ok(BatchExplainer {
-            model,
-            target,
-            prepared,
-        })
-    }
-
-    /// Rows recomputed so far by the per-point path (KDE outlier target; see [`KdeBatch`]).
-    pub fn fallbacks(&self) -> usize {
-        match &self.prepared {
-            Prepared::Kde { batch, .. } => batch.fallbacks(),
-            Prepared::Kmeans { .. } => 0,
-        }
-    }
-
-    /// Explanations of `rows` of the queries, in order (row numbers as given). `progress` gets
-    /// the number of rows finished after each block. Rows must be in range.
-    pub fn explain(
-        &self,
-        queries: crate::Queries<'_>,
-        rows: &[usize],
-        progress: &(dyn Fn(usize) + Sync),
-    ) -> Vec<crate::Explanation> {
-        use crate::models::FittedModel;
-        use crate::rules::uniform_rule;
-        use crate::Target;
-        let (points, leave_one_out): (ndarray::ArrayView2<'_, f64>, bool) = match queries {
-            crate::Queries::LeaveOneOut => (self.model.training_points().reborrow(), true),
-            crate::Queries::Points(p) => (p.reborrow(), false),
-        };
-        match (&self.prepared, self.model) {
-            (
-                Prepared::Kde {
-                    batch,
-                    explainer,
-                    beta,
-                    epsilon,
-                },
-                FittedModel::Kde(kde),
-            ) => match self.target {
-                Target::Outlier => {
-                    batch.explain_outlier(points, rows, leave_one_out, *beta, *epsilon, progress)
-                }
-                Target::InlierRff => rff::explain_inlier_rff(
-                    kde,
-                    explainer.draws(),
-                    batch,
-                    points,
-                    rows,
-                    leave_one_out,
-                    progress,
-                ),
-                _ => {
-                    let scores = batch.outlier_scores(points, rows, leave_one_out);
-                    progress(rows.len());
-                    let d = kde.n_features();
-                    rows.iter()
-                        .zip(scores)
-                        .map(|(&row, o)| {
-                            let score = (-kde.gamma * o).exp();
-                            crate::Explanation::new(row, score, uniform_rule(score, d), 0.0)
-                        })
-                        .collect()
-                }
-            },
-            (Prepared::Kmeans { beta, tiles }, FittedModel::Kmeans(km)) => {
-                kmeans::explain_clusters(km, *beta, points, rows, *tiles, progress)
-            }
-            // `new` pairs each model with its own preparation
-            _ => Vec::new(),
-        }
-    }
-}
-
-/// Batch scores of `rows` of `points` for a KDE target; `None` where the blocked kernels do
-/// not apply (k-means evidence, random features), which the caller computes per point.
-pub(crate) fn score_rows(
-    model: &crate::FittedModel,
-    points: ndarray::ArrayView2<f64>,
-    rows: &[usize],
-    leave_one_out: bool,
-    target: crate::Target,
-    compute: &Compute,
-) -> Option<Vec<f64>> {
-    use crate::models::FittedModel;
-    use crate::Target;
-    match (model, target) {
-        (FittedModel::Kde(kde), Target::Outlier | Target::Inlier) => {
-            let batch = KdeBatch::new(kde, compute.precision, compute.tiles);
-            let scores = batch.outlier_scores(points, rows, leave_one_out);
-            Some(if target == Target::Inlier {
-                scores.into_iter().map(|o| (-kde.gamma * o).exp()).collect()
-            } else {
-                scores
-            })
-        }
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests;

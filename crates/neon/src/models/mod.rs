@@ -1,8 +1,13 @@
 //! The unsupervised models neon explains. Each model is one folder (`kde/`, `kmeans/`) and one
 //! entry in [`REGISTRY`], which the CLI and the conformance tests iterate over.
 
+mod batch;
+#[cfg(test)]
+mod batch_tests;
 pub mod kde;
 pub mod kmeans;
+
+pub use batch::BatchExplainer;
 
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
@@ -57,10 +62,58 @@ impl std::str::FromStr for Target {
             .find(|t| t.to_string() == s)
             .ok_or_else(|| {
                 NeonError::param(
-                    "--target",
+                    "target",
                     format!(
                         "unknown target '{s}' (expected outlier, inlier, inlier-rff or cluster)"
                     ),
+                )
+            })
+    }
+}
+
+/// The family of LRP rules that carries relevance from the network's top layer to the input
+/// features. A rule set is chosen per explanation ([`ExplainOptions::rule`]); which sets apply
+/// to which target is listed in the model's [`REGISTRY`] row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSet {
+    /// The chapter's rules (§3–§4): squared-distance rule, uniform rule, w² rule.
+    #[default]
+    Standard,
+    /// Appendix A: only activated inputs (`x_i ≠ 0`) receive relevance; the part that cannot
+    /// be grounded on them (`R^res`) is reported as dissipated. Meant for non-negative
+    /// features (CNN activations, counts); on other data it still conserves.
+    Grounded,
+    /// k-means only: each competitor's linear unit is decomposed around the midpoint of the two
+    /// centroids (Kauffmann et al. 2022), `R_i ∝ w_ik (x − (μ_c + μ_k)/2)_i`.
+    Midpoint,
+}
+
+impl RuleSet {
+    /// Every rule set.
+    pub const ALL: [RuleSet; 3] = [RuleSet::Standard, RuleSet::Grounded, RuleSet::Midpoint];
+}
+
+impl std::fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RuleSet::Standard => "standard",
+            RuleSet::Grounded => "grounded",
+            RuleSet::Midpoint => "midpoint",
+        })
+    }
+}
+
+impl std::str::FromStr for RuleSet {
+    type Err = NeonError;
+    fn from_str(s: &str) -> Result<Self> {
+        RuleSet::ALL
+            .into_iter()
+            .find(|r| r.to_string() == s)
+            .ok_or_else(|| {
+                NeonError::param(
+                    "rule",
+                    format!("unknown rule set '{s}' (expected standard, grounded or midpoint)"),
                 )
             })
     }
@@ -80,6 +133,8 @@ pub struct ExplainOptions {
     pub trials: usize,
     /// Seed of the random features.
     pub seed: u64,
+    /// The rule set (see [`RuleSet`]).
+    pub rule: RuleSet,
 }
 
 impl Default for ExplainOptions {
@@ -90,6 +145,7 @@ impl Default for ExplainOptions {
             n_features: 2500,
             trials: 1,
             seed: 0,
+            rule: RuleSet::Standard,
         }
     }
 }
@@ -100,22 +156,22 @@ impl ExplainOptions {
         if let Some(beta) = self.beta {
             if !(beta.is_finite() && beta >= 0.0) {
                 return Err(NeonError::param(
-                    "--beta",
+                    "beta",
                     format!("must be a finite number >= 0, got {beta}"),
                 ));
             }
         }
         if !(self.epsilon.is_finite() && self.epsilon >= 0.0) {
             return Err(NeonError::param(
-                "--epsilon",
+                "epsilon",
                 format!("must be a finite number >= 0, got {}", self.epsilon),
             ));
         }
         if self.n_features == 0 {
-            return Err(NeonError::param("--n-features", "must be at least 1"));
+            return Err(NeonError::param("n_features", "must be at least 1"));
         }
         if self.trials == 0 {
-            return Err(NeonError::param("--trials", "must be at least 1"));
+            return Err(NeonError::param("trials", "must be at least 1"));
         }
         Ok(())
     }
@@ -148,8 +204,10 @@ pub enum FittedModel {
 pub struct ModelEntry {
     /// Name used on the command line and in model files.
     pub name: &'static str,
-    /// Targets the model explains.
+    /// Targets the model explains (the first is the default).
     pub targets: &'static [Target],
+    /// Rule sets per target, in the order of `targets` (the first is the default).
+    pub rules: &'static [&'static [RuleSet]],
     /// Fit the model with default parameters on `points` (for conformance tests and examples).
     pub fit_default: fn(ArrayView2<f64>) -> Result<FittedModel>,
 }
@@ -159,11 +217,17 @@ pub const REGISTRY: &[ModelEntry] = &[
     ModelEntry {
         name: "kde",
         targets: &[Target::Outlier, Target::Inlier, Target::InlierRff],
+        rules: &[
+            &[RuleSet::Standard, RuleSet::Grounded],
+            &[RuleSet::Standard],
+            &[RuleSet::Standard, RuleSet::Grounded],
+        ],
         fit_default: |points| Ok(FittedModel::Kde(Kde::fit(KdeParams::new(1.0), points)?)),
     },
     ModelEntry {
         name: "kmeans",
         targets: &[Target::Cluster],
+        rules: &[&[RuleSet::Standard, RuleSet::Grounded, RuleSet::Midpoint]],
         fit_default: |points| {
             Ok(FittedModel::Kmeans(KMeans::fit(
                 KMeansParams::new(3.min(points.nrows())),
@@ -172,6 +236,54 @@ pub const REGISTRY: &[ModelEntry] = &[
         },
     },
 ];
+
+impl ModelEntry {
+    /// The rule sets that apply to `target` (empty if the model does not explain it).
+    pub fn rules_for(&self, target: Target) -> &'static [RuleSet] {
+        self.targets
+            .iter()
+            .position(|&t| t == target)
+            .and_then(|i| self.rules.get(i).copied())
+            .unwrap_or(&[])
+    }
+
+    /// Check that the model explains `target` with `rule`; the error names what applies.
+    pub fn check(&self, target: Target, rule: RuleSet) -> Result<()> {
+        let list = |items: Vec<String>| items.join(", ");
+        if !self.targets.contains(&target) {
+            return Err(NeonError::UnsupportedTarget {
+                model: self.name.into(),
+                target: target.to_string(),
+                supported: list(self.targets.iter().map(|t| t.to_string()).collect()),
+            });
+        }
+        let rules = self.rules_for(target);
+        if !rules.contains(&rule) {
+            return Err(NeonError::UnsupportedRule {
+                model: self.name.into(),
+                target: target.to_string(),
+                rule: rule.to_string(),
+                supported: list(rules.iter().map(|r| r.to_string()).collect()),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The registry row of model `name`.
+pub fn entry(name: &str) -> Option<&'static ModelEntry> {
+    REGISTRY.iter().find(|e| e.name == name)
+}
+
+/// Check `target` and `rule` against the registry row of model `name` (every model's
+/// `explainer` calls this, so the table in [`REGISTRY`] is the one place that says what
+/// applies).
+pub(crate) fn check_target_rule(name: &str, target: Target, rule: RuleSet) -> Result<()> {
+    match entry(name) {
+        Some(e) => e.check(target, rule),
+        None => Err(NeonError::param("model", format!("unknown model '{name}'"))),
+    }
+}
 
 /// Which points to explain.
 #[derive(Debug, Clone, Copy)]
@@ -194,7 +306,7 @@ impl FittedModel {
 
     /// The registry entry of this model.
     pub fn entry(&self) -> Option<&'static ModelEntry> {
-        REGISTRY.iter().find(|e| e.name == self.name())
+        entry(self.name())
     }
 
     /// Number of input features.
@@ -257,23 +369,11 @@ impl FittedModel {
         compute: &kernels::Compute,
         progress: &(dyn Fn() + Sync),
     ) -> Result<Vec<Explanation>> {
-        let explainer = self.explainer(target, options)?;
-        let (points, loo) = self.query_points(queries);
+        let (points, _) = self.query_points(queries);
         let rows = resolve_rows(rows, points.nrows())?;
         self.check_width(points)?;
-        if compute.batched(rows.len()) {
-            let batch = kernels::BatchExplainer::new(self, target, options, compute)?;
-            return Ok(batch.explain(queries, &rows, &|n| (0..n).for_each(|_| progress())));
-        }
-        Ok(rows
-            .par_iter()
-            .map(|&row| {
-                let exclude = loo.then_some(row);
-                let e = explainer.explain(points.row(row), exclude, row);
-                progress();
-                e
-            })
-            .collect())
+        let explainer = BatchExplainer::new(self, target, options, compute, rows.len())?;
+        Ok(explainer.explain(queries, &rows, &|n| (0..n).for_each(|_| progress())))
     }
 
     /// Scores of `rows` (all rows when `None`) of the queries, in parallel.
@@ -290,7 +390,7 @@ impl FittedModel {
         self.check_width(points)?;
         let compute = kernels::Compute::default();
         if compute.batched(rows.len()) {
-            if let Some(scores) = kernels::score_rows(self, points, &rows, loo, target, &compute) {
+            if let Some(scores) = batch::score_rows(self, points, &rows, loo, target, &compute) {
                 return Ok(scores);
             }
         }

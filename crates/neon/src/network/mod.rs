@@ -39,10 +39,7 @@ impl<'a> SquaredDistance<'a> {
     }
 }
 
-/// `‖a − b‖²`, summed in feature order.
-pub fn squared_distance(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
-    a.iter().zip(b.iter()).map(|(p, q)| (p - q) * (p - q)).sum()
-}
+pub use crate::kernels::math::{log_mean_exp, squared_distance};
 
 /// Generalised log-mean-exp pooling `LME^α_k{h_k} = (1/α) log((1/N) Σ_k exp(α h_k))` (§3.1),
 /// computed with the log-sum-exp shift so it neither overflows nor underflows.
@@ -57,17 +54,6 @@ impl LogMeanExp {
     pub fn forward(&self, h: &[f64]) -> f64 {
         log_mean_exp(h, self.alpha)
     }
-}
-
-/// `(1/α) log((1/N) Σ exp(α h_k))`, stable for any magnitude of `α h`.
-pub fn log_mean_exp(h: &[f64], alpha: f64) -> f64 {
-    let n = h.len() as f64;
-    let shift = h
-        .iter()
-        .map(|v| alpha * v)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = h.iter().map(|v| (alpha * v - shift).exp()).sum();
-    (shift + sum.ln() - n.ln()) / alpha
 }
 
 /// Layer 1 of the direct inlier network (§3.2): Gaussian units `exp(−γ h_k)` on top of squared

@@ -4,9 +4,12 @@ use super::hyperparams::KdeParams;
 use super::random_features::RandomFeatureDraw;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
-use crate::models::{ExplainOptions, PointExplainer, Target};
+use crate::models::{check_target_rule, ExplainOptions, PointExplainer, RuleSet, Target};
 use crate::network::{log_mean_exp, Gaussian, LogMeanExp, MeanPool, SquaredDistance};
-use crate::rules::{soft_argmin, squared_distance_rule, squared_weight_rule, uniform_rule};
+use crate::rules::{
+    grounded_distance_rule, grounded_fourier_rule, soft_argmin, squared_distance_rule,
+    squared_weight_rule, uniform_rule,
+};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -26,7 +29,7 @@ impl Kde {
         params.validate()?;
         if points.nrows() < 2 {
             return Err(NeonError::param(
-                "--data",
+                "points",
                 format!(
                     "KDE needs at least 2 training points, got {}",
                     points.nrows()
@@ -92,10 +95,28 @@ impl Kde {
         (score, relevance, dissipated)
     }
 
+    /// Outlier explanation with the grounded rule of Appendix A.1: the same soft argmin, then
+    /// `R_i = x_i (x_i − Σ_k p_k u_ik)`; returns (o(x), relevance, residual `o − Σ R_i`).
+    pub fn explain_outlier_grounded(
+        &self,
+        x: ArrayView1<f64>,
+        exclude: Option<usize>,
+        beta: f64,
+    ) -> (f64, Vec<f64>, f64) {
+        let layer = self.distance_layer(exclude);
+        let h = layer.forward(x);
+        let score = log_mean_exp(&h, -self.gamma);
+        let p = soft_argmin(&h, beta);
+        let relevance = grounded_distance_rule(x, self.points.view(), layer.active(), &p);
+        let residual = score - relevance.iter().sum::<f64>();
+        (score, relevance, residual)
+    }
+
     /// Validate options and prepare an explainer for `target` (random features are drawn once
     /// here and shared by every row).
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<KdeExplainer<'_>> {
         options.validate()?;
+        check_target_rule("kde", target, options.rule)?;
         let beta = options.beta.unwrap_or(self.gamma);
         let draws = if target == Target::InlierRff {
             (0..options.trials as u64)
@@ -125,11 +146,13 @@ impl Kde {
                 })
             }
         };
+        let rule = options.rule;
         Ok(KdeExplainer {
             kde: self,
             target: kde_target,
             beta,
             epsilon: options.epsilon,
+            rule,
             draws,
         })
     }
@@ -150,10 +173,16 @@ pub struct KdeExplainer<'a> {
     target: KdeTarget,
     beta: f64,
     epsilon: f64,
+    rule: RuleSet,
     draws: Vec<RandomFeatureDraw>,
 }
 
 impl KdeExplainer<'_> {
+    /// The rule set in use.
+    pub fn rule(&self) -> RuleSet {
+        self.rule
+    }
+
     /// The random-feature draws (one per trial).
     pub fn draws(&self) -> &[RandomFeatureDraw] {
         &self.draws
@@ -184,6 +213,18 @@ impl KdeExplainer<'_> {
         let h = feature_map * &mean_embedding;
         let n_features = h.len() as f64;
         let score = MeanPool.forward(&h.to_vec());
+        if self.rule == RuleSet::Grounded {
+            let projection = layer.omega.dot(&x);
+            let relevance = grounded_fourier_rule(
+                x,
+                layer.omega.view(),
+                layer.phase.view(),
+                projection.view(),
+                mean_embedding.view(),
+                self.epsilon,
+            );
+            return (score, relevance);
+        }
         // R_j = h_j / H, i.e. h_j / Σ_j h_j · î(x) without dividing by a sum near zero.
         let r_j: Vec<f64> = h.iter().map(|v| v / n_features).collect();
         let (relevance, _) = squared_weight_rule(layer.omega.view(), &r_j);
@@ -222,9 +263,12 @@ impl PointExplainer for KdeExplainer<'_> {
     fn explain(&self, x: ArrayView1<f64>, exclude: Option<usize>, row: usize) -> Explanation {
         match self.target {
             KdeTarget::Outlier => {
-                let (score, relevance, dissipated) =
-                    self.kde
-                        .explain_outlier(x, exclude, self.beta, self.epsilon);
+                let (score, relevance, dissipated) = match self.rule {
+                    RuleSet::Grounded => self.kde.explain_outlier_grounded(x, exclude, self.beta),
+                    _ => self
+                        .kde
+                        .explain_outlier(x, exclude, self.beta, self.epsilon),
+                };
                 Explanation::new(row, score, relevance, dissipated)
             }
             KdeTarget::Inlier => {
@@ -243,7 +287,12 @@ impl PointExplainer for KdeExplainer<'_> {
                 }
                 let mean_score = scores.iter().sum::<f64>() / trials as f64;
                 let (mean, std) = mean_and_std(&per_trial, d);
-                let mut explanation = Explanation::new(row, mean_score, mean, 0.0);
+                // the w² rule passes everything on; the grounded rule reports its residual
+                let dissipated = match self.rule {
+                    RuleSet::Grounded => mean_score - mean.iter().sum::<f64>(),
+                    _ => 0.0,
+                };
+                let mut explanation = Explanation::new(row, mean_score, mean, dissipated);
                 explanation.relevance_std = Some(std);
                 explanation.exact_score = Some(self.kde.inlier(x, exclude));
                 explanation

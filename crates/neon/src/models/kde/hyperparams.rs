@@ -24,7 +24,7 @@ impl KdeParams {
     pub fn validate(&self) -> Result<()> {
         if !(self.gamma.is_finite() && self.gamma > 0.0) {
             return Err(NeonError::param(
-                "--gamma",
+                "gamma",
                 format!("must be a finite number > 0, got {}", self.gamma),
             ));
         }

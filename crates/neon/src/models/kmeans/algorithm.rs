@@ -5,9 +5,9 @@ use super::hyperparams::KMeansParams;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
 use crate::kernels::{self, Tiles};
-use crate::models::{ExplainOptions, PointExplainer, Target};
+use crate::models::{check_target_rule, ExplainOptions, PointExplainer, RuleSet, Target};
 use crate::network::{squared_distance, Linear, MinPool};
-use crate::rules::{soft_argmin, squared_weight_rule};
+use crate::rules::{grounded_linear_rule, midpoint_rule, soft_argmin, squared_weight_rule};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -48,7 +48,7 @@ impl KMeans {
         let (centroids, inertia, n_iter) = runs
             .into_iter()
             .nth(best)
-            .ok_or_else(|| NeonError::param("--n-init", "must be at least 1"))?;
+            .ok_or_else(|| NeonError::param("n_init", "must be at least 1"))?;
         Self::assemble(centroids, points, inertia, n_iter)
     }
 
@@ -71,7 +71,7 @@ impl KMeans {
     pub fn from_centroids(centroids: Array2<f64>, points: ArrayView2<f64>) -> Result<Self> {
         if centroids.nrows() < 2 {
             return Err(NeonError::param(
-                "--centroids",
+                "centroids",
                 format!("need at least 2 centroids, got {}", centroids.nrows()),
             ));
         }
@@ -83,7 +83,7 @@ impl KMeans {
             });
         }
         if centroids.iter().any(|v| !v.is_finite()) {
-            return Err(NeonError::param("--centroids", "all values must be finite"));
+            return Err(NeonError::param("centroids", "all values must be finite"));
         }
         let inertia = points
             .rows()
@@ -198,6 +198,47 @@ impl KMeans {
         (score, relevance, dissipated)
     }
 
+    /// Explanation of membership of `x` in `cluster` with any rule set: the soft argmin over
+    /// the competitors as in §4.1, then the w² rule (standard), the grounded rule of Appendix
+    /// A.3 (`R_i = Σ_k p_k x_i w_ik`, residual dissipated) or the midpoint rule
+    /// (`R_i ∝ w_ik (x − (μ_c + μ_k)/2)_i`, ε-stabilised). Returns (f_c(x), relevance,
+    /// dissipated).
+    pub fn explain_cluster_with(
+        &self,
+        x: ArrayView1<f64>,
+        cluster: usize,
+        beta: f64,
+        rule: RuleSet,
+        epsilon: f64,
+    ) -> (f64, Vec<f64>, f64) {
+        if rule == RuleSet::Standard {
+            return self.explain_cluster(x, cluster, beta);
+        }
+        let (layer, competitors) = self.cluster_layer(cluster);
+        let h = layer.forward(x).to_vec();
+        let score = MinPool.forward(&h);
+        let p = soft_argmin(&h, beta);
+        match rule {
+            RuleSet::Grounded => {
+                let relevance = grounded_linear_rule(x, layer.weights.view(), &p);
+                let residual = score - relevance.iter().sum::<f64>();
+                (score, relevance, residual)
+            }
+            _ => {
+                let mu_c = self.centroids.row(cluster);
+                let mut midpoints = Array2::zeros((competitors.len(), self.n_features()));
+                for (row, &k) in competitors.iter().enumerate() {
+                    let mid = (&mu_c + &self.centroids.row(k)) * 0.5;
+                    midpoints.row_mut(row).assign(&mid);
+                }
+                let r_k: Vec<f64> = p.iter().map(|p| p * score).collect();
+                let (relevance, dissipated) =
+                    midpoint_rule(x, layer.weights.view(), midpoints.view(), &r_k, epsilon);
+                (score, relevance, dissipated)
+            }
+        }
+    }
+
     /// Prepare an explainer for the cluster target.
     pub fn explainer(
         &self,
@@ -205,16 +246,12 @@ impl KMeans {
         options: &ExplainOptions,
     ) -> Result<KMeansExplainer<'_>> {
         options.validate()?;
-        if target != Target::Cluster {
-            return Err(NeonError::UnsupportedTarget {
-                model: "kmeans".into(),
-                target: target.to_string(),
-                supported: "cluster".into(),
-            });
-        }
+        check_target_rule("kmeans", target, options.rule)?;
         Ok(KMeansExplainer {
             model: self,
             beta: options.beta.unwrap_or(self.beta_auto),
+            rule: options.rule,
+            epsilon: options.epsilon,
         })
     }
 }
@@ -224,12 +261,19 @@ impl KMeans {
 pub struct KMeansExplainer<'a> {
     model: &'a KMeans,
     beta: f64,
+    rule: RuleSet,
+    epsilon: f64,
 }
 
 impl KMeansExplainer<'_> {
     /// The stiffness β in use.
     pub fn beta(&self) -> f64 {
         self.beta
+    }
+
+    /// The rule set in use.
+    pub fn rule(&self) -> RuleSet {
+        self.rule
     }
 }
 
@@ -248,7 +292,9 @@ impl PointExplainer for KMeansExplainer<'_> {
 
     fn explain(&self, x: ArrayView1<f64>, _exclude: Option<usize>, row: usize) -> Explanation {
         let cluster = self.model.predict(x);
-        let (score, relevance, dissipated) = self.model.explain_cluster(x, cluster, self.beta);
+        let (score, relevance, dissipated) =
+            self.model
+                .explain_cluster_with(x, cluster, self.beta, self.rule, self.epsilon);
         let mut explanation = Explanation::new(row, score, relevance, dissipated);
         explanation.cluster = Some(cluster);
         explanation

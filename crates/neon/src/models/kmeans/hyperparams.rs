@@ -58,13 +58,13 @@ impl KMeansParams {
     pub fn validate(&self, n_rows: usize) -> Result<()> {
         if self.n_clusters < 2 {
             return Err(NeonError::param(
-                "--n-clusters",
+                "n_clusters",
                 format!("must be at least 2, got {}", self.n_clusters),
             ));
         }
         if self.n_clusters > n_rows {
             return Err(NeonError::param(
-                "--n-clusters",
+                "n_clusters",
                 format!(
                     "{} clusters cannot be fitted on {n_rows} rows",
                     self.n_clusters
@@ -72,14 +72,14 @@ impl KMeansParams {
             ));
         }
         if self.n_init == 0 {
-            return Err(NeonError::param("--n-init", "must be at least 1"));
+            return Err(NeonError::param("n_init", "must be at least 1"));
         }
         if self.max_iter == 0 {
-            return Err(NeonError::param("--max-iter", "must be at least 1"));
+            return Err(NeonError::param("max_iter", "must be at least 1"));
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return Err(NeonError::param(
-                "--tol",
+                "tol",
                 format!("must be a finite number >= 0, got {}", self.tol),
             ));
         }

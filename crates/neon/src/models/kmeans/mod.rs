@@ -3,6 +3,7 @@
 //! (Eq. 5, §4.1).
 
 mod algorithm;
+pub(crate) mod batch;
 mod hyperparams;
 
 pub use algorithm::{KMeans, KMeansExplainer};

@@ -18,11 +18,11 @@
 //! `R_i = Σ_k (x_i − u_ki)² R_k/(ε + h_k) = (o/Z_β)(x_i² A − 2 x_i B_i + C_i)` and the
 //! dissipated part `(o/Z_β) ε A`.
 
-use super::distance::squared_norms;
-use super::{Precision, Real, Tiles, FALLBACK_THRESHOLD};
+use super::Kde;
 use crate::explain::Explanation;
-use crate::models::Kde;
-use crate::network::squared_distance;
+use crate::kernels::distance::squared_norms;
+use crate::kernels::math::{exp_nonpositive, squared_distance};
+use crate::kernels::{Precision, Real, Tiles, FALLBACK_THRESHOLD};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
@@ -440,68 +440,5 @@ impl<'a> KdeBatch<'a> {
             start = end;
         }
         sums
-    }
-}
-
-/// `eˣ` for `x ≤ 0` (`x = −∞` gives 0) within 2 ulp of the correctly rounded value for
-/// `x ≥ −708`, and 0 below (where `eˣ < 3·10⁻³⁰⁸`). Branch-free so that the loops over a tile
-/// vectorise: `x = k ln 2 + r`, `|r| ≤ ln 2 / 2`, `eʳ` by its Taylor polynomial of degree 13,
-/// `2ᵏ` assembled in the exponent bits.
-#[inline]
-pub fn exp_nonpositive(x: f64) -> f64 {
-    // ln 2 split as in fdlibm: the high part has trailing zero bits so k · LN2_HI is exact
-    let ln2_hi = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    let ln2_lo = f64::from_bits(0x3dea_39ef_3579_3c76);
-    // 1.5 · 2⁵²: adding it rounds to an integer held in the low mantissa bits
-    const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let clamped = x.max(-708.0);
-    let t = clamped * std::f64::consts::LOG2_E + SHIFTER;
-    let k = t - SHIFTER;
-    let r = (clamped - k * ln2_hi) - k * ln2_lo;
-    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
-        p = p * r + c;
-    }
-    let k_int = t.to_bits().wrapping_sub(SHIFTER.to_bits()) as i64;
-    let scale = f64::from_bits(((k_int + 1023) as u64) << 52);
-    if x < -708.0 {
-        0.0
-    } else {
-        p * scale
-    }
-}
-
-#[cfg(test)]
-mod exp_tests {
-    use super::exp_nonpositive;
-
-    #[test]
-    fn fast_exp_is_within_two_ulp_of_libm() {
-        let mut x = 0.0;
-        while x > -708.0 {
-            let (fast, libm) = (exp_nonpositive(x), x.exp());
-            assert!(
-                (fast - libm).abs() <= 2.0 * f64::EPSILON * libm,
-                "{x}: {fast} vs {libm}"
-            );
-            x -= 0.013_7;
-        }
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert_eq!(exp_nonpositive(-800.0), 0.0);
-        assert_eq!(exp_nonpositive(f64::NEG_INFINITY), 0.0);
     }
 }

@@ -19,12 +19,13 @@
 //!   `ln(1 + η)/γ + 2 ô η_β / (1 + η_β)` ([`ApproxBound::relevance_bound`]), because each
 //!   training point's share `(x_i − u_ki)²/(ε + h_k)` sums to 1 over the features and `ε`.
 
-use super::{KdeBatch, Precision, Tiles};
+use super::batch::KdeBatch;
+use super::Kde;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
-use crate::models::Kde;
-use crate::network::squared_distance;
-use crate::rules::{soft_argmin, squared_distance_rule};
+use crate::kernels::math::{soft_argmin, squared_distance};
+use crate::kernels::{Precision, Tiles};
+use crate::rules::squared_distance_rule;
 use kiddo::immutable::float::kdtree::ImmutableKdTree;
 use kiddo::SquaredEuclidean;
 use ndarray::{ArrayView1, ArrayView2};
@@ -158,7 +159,7 @@ impl<'a> ApproxKde<'a> {
     pub fn new(kde: &'a Kde, tolerance: f64, tiles: Tiles) -> Result<Self> {
         if !(tolerance > 0.0 && tolerance < 1.0) {
             return Err(NeonError::param(
-                "--tolerance",
+                "tolerance",
                 format!("must be in (0, 1), got {tolerance}"),
             ));
         }

@@ -1,7 +1,8 @@
 //! The blocked kernels against the per-point explainers: agreement to `1e-12`, determinism
 //! across thread counts, the approximate mode's bound, and the `f32` tolerance.
 
-use super::*;
+use crate::kernels::{Compute, ComputePath, Precision, Tiles, F32_TOLERANCE};
+use crate::models::kde::ApproxKde;
 use crate::models::{
     ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, Target,
 };
@@ -354,7 +355,10 @@ fn approximate_mode_stays_within_its_bound() {
         for tolerance in [0.5, 1e-3, 1e-8, 1e-15] {
             for beta in [gamma, 3.0 * gamma, 0.0] {
                 let approx = ApproxKde::new(&kde, tolerance, Tiles::default()).expect("approx");
-                assert_eq!(approx.uses_tree(), d <= approx::MAX_TREE_DIM);
+                assert_eq!(
+                    approx.uses_tree(),
+                    d <= crate::models::kde::approx::MAX_TREE_DIM
+                );
                 for (points, loo, rows) in [
                     (q.view(), false, rows.clone()),
                     (train.view(), true, (0..50).collect()),

@@ -1,0 +1,176 @@
+//! Scalar functions of the kernels, vectorisable: `eˣ` for `x ≤ 0`, `cos`, the squared
+//! Euclidean distance and the log-mean-exp pooling (§3.1) that every model's network uses.
+
+/// `‖a − b‖²`, summed in feature order.
+pub fn squared_distance(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>) -> f64 {
+    a.iter().zip(b.iter()).map(|(p, q)| (p - q) * (p - q)).sum()
+}
+
+/// `(1/α) log((1/N) Σ exp(α h_k))` (§3.1), shifted by the largest `α h_k` so it neither
+/// overflows nor underflows for any magnitude of `α h`.
+pub fn log_mean_exp(h: &[f64], alpha: f64) -> f64 {
+    let n = h.len() as f64;
+    let shift = h
+        .iter()
+        .map(|v| alpha * v)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = h.iter().map(|v| (alpha * v - shift).exp()).sum();
+    (shift + sum.ln() - n.ln()) / alpha
+}
+
+/// Soft argmin `p_k = exp(−β h_k) / Σ_k' exp(−β h_k')` (§3.1, §4.1), shifted by the minimum
+/// so it is stable for any β and any scale of `h`.
+pub fn soft_argmin(h: &[f64], beta: f64) -> Vec<f64> {
+    let min = h.iter().copied().fold(f64::INFINITY, f64::min);
+    let weights: Vec<f64> = h.iter().map(|v| (-beta * (v - min)).exp()).collect();
+    let total: f64 = weights.iter().sum();
+    weights.into_iter().map(|w| w / total).collect()
+}
+
+/// `eˣ` for `x ≤ 0` (`x = −∞` gives 0) within 2 ulp of the correctly rounded value for
+/// `x ≥ −708`, and 0 below (where `eˣ < 3·10⁻³⁰⁸`). Branch-free so that the loops over a tile
+/// vectorise: `x = k ln 2 + r`, `|r| ≤ ln 2 / 2`, `eʳ` by its Taylor polynomial of degree 13,
+/// `2ᵏ` assembled in the exponent bits.
+#[inline]
+pub fn exp_nonpositive(x: f64) -> f64 {
+    // ln 2 split as in fdlibm: the high part has trailing zero bits so k · LN2_HI is exact
+    let ln2_hi = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    let ln2_lo = f64::from_bits(0x3dea_39ef_3579_3c76);
+    // 1.5 · 2⁵²: adding it rounds to an integer held in the low mantissa bits
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    let clamped = x.max(-708.0);
+    let t = clamped * std::f64::consts::LOG2_E + SHIFTER;
+    let k = t - SHIFTER;
+    let r = (clamped - k * ln2_hi) - k * ln2_lo;
+    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    let k_int = t.to_bits().wrapping_sub(SHIFTER.to_bits()) as i64;
+    let scale = f64::from_bits(((k_int + 1023) as u64) << 52);
+    if x < -708.0 {
+        0.0
+    } else {
+        p * scale
+    }
+}
+
+#[cfg(test)]
+mod exp_tests {
+    use super::exp_nonpositive;
+
+    #[test]
+    fn fast_exp_is_within_two_ulp_of_libm() {
+        let mut x = 0.0;
+        while x > -708.0 {
+            let (fast, libm) = (exp_nonpositive(x), x.exp());
+            assert!(
+                (fast - libm).abs() <= 2.0 * f64::EPSILON * libm,
+                "{x}: {fast} vs {libm}"
+            );
+            x -= 0.013_7;
+        }
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+        assert_eq!(exp_nonpositive(-800.0), 0.0);
+        assert_eq!(exp_nonpositive(f64::NEG_INFINITY), 0.0);
+    }
+}
+
+/// `cos x` within a few units of `10⁻¹⁶` (absolute) of the C library's `cos`, branch-free for
+/// `|x| ≤ 10⁵` so the loop over a row's features vectorises; larger arguments go to the C
+/// library. `x = q π/2 + r` with π/2 in three parts (Cody–Waite, exact products for
+/// `|q| < 2¹⁷`), then Taylor polynomials of `sin r` and `cos r` on `|r| ≤ π/4`.
+#[inline]
+pub fn cos(x: f64) -> f64 {
+    if x.abs() <= COS_RANGE {
+        cos_reduced(x)
+    } else {
+        x.cos()
+    }
+}
+
+/// Largest `|x|` for which [`cos_reduced`] is accurate.
+pub const COS_RANGE: f64 = 1e5;
+
+/// [`cos`] without the range check: only for `|x| ≤` [`COS_RANGE`].
+#[inline]
+pub fn cos_reduced(x: f64) -> f64 {
+    // π/2 = P1 + P2 + P3 (fdlibm's pio2_1, pio2_2, pio2_2t)
+    let p1 = f64::from_bits(0x3ff9_21fb_5440_0000);
+    let p2 = f64::from_bits(0x3dd0_b461_1a60_0000);
+    let p3 = f64::from_bits(0x3ba3_198a_2e03_7073);
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    let t = x * std::f64::consts::FRAC_2_PI + SHIFTER;
+    let q = t - SHIFTER;
+    let r = ((x - q * p1) - q * p2) - q * p3;
+    let r2 = r * r;
+    // sin r = r (1 − r²/3! + r⁴/5! − …), cos r = 1 − r²/2! + r⁴/4! − …
+    let mut sin = -1.0 / 355_687_428_096_000.0; // −1/17!
+    for c in [
+        1.0 / 1_307_674_368_000.0,
+        -1.0 / 6_227_020_800.0,
+        1.0 / 39_916_800.0,
+        -1.0 / 362_880.0,
+        1.0 / 5_040.0,
+        -1.0 / 120.0,
+        1.0 / 6.0,
+    ] {
+        sin = sin * r2 + c;
+    }
+    let sin = r - r * r2 * sin;
+    let mut cos = 1.0 / 6_402_373_705_728_000.0; // 1/18!
+    for c in [
+        -1.0 / 20_922_789_888_000.0,
+        1.0 / 87_178_291_200.0,
+        -1.0 / 479_001_600.0,
+        1.0 / 3_628_800.0,
+        -1.0 / 40_320.0,
+        1.0 / 720.0,
+        -1.0 / 24.0,
+        0.5,
+    ] {
+        cos = cos * r2 + c;
+    }
+    let cos = 1.0 - r2 * cos;
+    let quadrant = t.to_bits().wrapping_sub(SHIFTER.to_bits()) & 3;
+    let value = if quadrant & 1 == 0 { cos } else { sin };
+    if (quadrant + 1) & 2 != 0 {
+        -value
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod cos_tests {
+    use super::cos;
+
+    #[test]
+    fn fast_cos_matches_libm() {
+        let mut x = -2e5;
+        let mut worst: f64 = 0.0;
+        while x < 2e5 {
+            for v in [x, x * 1e-4, x * 1e-5 + 0.3] {
+                worst = worst.max((cos(v) - v.cos()).abs());
+            }
+            x += 12.345_678_9;
+        }
+        assert!(worst <= 4.0 * f64::EPSILON, "worst {worst:e}");
+        assert_eq!(cos(0.0), 1.0);
+        assert!(cos(f64::NAN).is_nan());
+    }
+}
