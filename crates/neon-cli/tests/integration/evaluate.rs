@@ -1,9 +1,7 @@
 //! End-to-end tests of `neon evaluate` and `neon explain --method`: the baselines through the
 //! binary, the report formats and plots, and the errors a user can provoke.
 
-mod common;
-
-use common::{neon, stderr, stdout, wholesale, SPENDING};
+use crate::common::{neon, stderr, stdout, wholesale, SPENDING};
 use std::path::Path;
 
 /// A KDE (γ = 1) and a k-means model (K = 6) on the Wholesale spending columns.

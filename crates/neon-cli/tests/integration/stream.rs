@@ -2,40 +2,7 @@
 //! `--format jsonl`): chunked results equal whole-file results, errors name the row, no partial
 //! output file is left behind.
 
-mod common;
-
-use common::{neon, wholesale, SPENDING};
-use std::path::{Path, PathBuf};
-
-fn ok(args: &[&str]) -> String {
-    let out = neon(args);
-    assert!(
-        out.status.success(),
-        "neon {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fit_kde(dir: &Path) -> PathBuf {
-    let model = dir.join("kde.json");
-    let data = wholesale();
-    ok(&[
-        "fit",
-        "kde",
-        "--data",
-        data.to_str().expect("path"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--gamma",
-        "1",
-        "-o",
-        model.to_str().expect("path"),
-    ]);
-    model
-}
+use crate::common::{fit_kde, fit_kmeans, neon, ok, wholesale};
 
 fn explanations(json: &str) -> Vec<serde_json::Value> {
     let doc: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
@@ -310,28 +277,6 @@ fn scale_options_are_checked() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{extra:?}: {stderr}");
     }
-}
-
-fn fit_kmeans(dir: &Path) -> PathBuf {
-    let model = dir.join("kmeans.json");
-    let data = wholesale();
-    ok(&[
-        "fit",
-        "kmeans",
-        "--data",
-        data.to_str().expect("path"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--n-clusters",
-        "6",
-        "--seed",
-        "0",
-        "-o",
-        model.to_str().expect("path"),
-    ]);
-    model
 }
 
 /// For every registered model, target and rule set, every format and both sources (training

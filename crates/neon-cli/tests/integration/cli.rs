@@ -1,8 +1,6 @@
 //! End-to-end tests of the `neon` binary: the CLI contract, error messages and exit codes.
 
-mod common;
-
-use common::{neon, stderr, stdout, wholesale, SPENDING};
+use crate::common::{neon, stderr, stdout, wholesale, SPENDING};
 use std::path::{Path, PathBuf};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

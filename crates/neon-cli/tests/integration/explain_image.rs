@@ -2,9 +2,7 @@
 //! problem, a non-zero exit code and no output directory (no weights needed); with the default
 //! weights present (tools/fetch-weights.sh), a small end-to-end run writes every output.
 
-mod common;
-
-use common::{neon_env as neon, stderr};
+use crate::common::{neon_env as neon, stderr};
 use std::path::{Path, PathBuf};
 
 fn png(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {

@@ -1,0 +1,7 @@
+//! The integration tests of `neon-cli`, one test binary (one link) for the crate.
+
+mod cli;
+mod common;
+mod evaluate;
+mod explain_image;
+mod stream;

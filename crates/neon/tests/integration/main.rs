@@ -1,0 +1,4 @@
+//! The integration tests of `neon`, one test binary (one link) for the crate.
+
+mod compare;
+mod conformance;
