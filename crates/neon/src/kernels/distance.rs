@@ -106,7 +106,7 @@ pub fn argmin(row: ArrayView1<f64>) -> (usize, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::squared_distance;
+    use crate::kernels::math::squared_distance;
     use ndarray::array;
 
     #[test]
