@@ -409,18 +409,10 @@ fn table(header: &[String], rows: &[Vec<String>]) -> String {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let line = |cells: &[String]| -> String {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{:>w$}", c, w = widths[i]))
-            .collect::<Vec<_>>()
-            .join("  ")
-            + "\n"
-    };
-    let mut out = line(header);
+    let mut out = table_line(header, &widths) + "\n";
     for row in rows {
-        out += &line(row);
+        out += &table_line(row, &widths);
+        out.push('\n');
     }
     out
 }

@@ -26,23 +26,20 @@ pub struct QueryChunk {
 }
 
 impl QueryChunk {
-    /// The chunk as [`Queries`], and the indices (within those queries) of its rows.
-    pub fn queries(&self) -> (Queries<'_>, Vec<usize>) {
+    /// The chunk as [`Queries`].
+    pub fn queries(&self) -> Queries<'_> {
         match &self.points {
-            Some(points) => (Queries::Points(points.view()), (0..self.len).collect()),
-            None => (
-                Queries::LeaveOneOut,
-                (self.start..self.start + self.len).collect(),
-            ),
+            Some(points) => Queries::Points(points.view()),
+            None => Queries::LeaveOneOut,
         }
     }
 
-    /// The row number, among all rows of the source, of local row `local` of
-    /// [`QueryChunk::queries`].
-    pub fn source_row(&self, local: usize) -> usize {
+    /// The index, within [`QueryChunk::queries`], of the chunk's row `local` (`0..len`): the
+    /// row itself for the chunk's own points, `start + local` among the training rows.
+    pub fn query_index(&self, local: usize) -> usize {
         match self.points {
-            Some(_) => self.start + local,
-            None => local,
+            Some(_) => local,
+            None => self.start + local,
         }
     }
 }

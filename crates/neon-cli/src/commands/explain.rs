@@ -12,9 +12,9 @@ use neon::compare::Method;
 use neon::data::is_npy;
 use neon::kernels::{Compute, Precision, BATCH_MIN_ROWS};
 use neon::models::kde::{ApproxBound, ApproxKde, ApproxOutlier};
-use neon::models::{BatchExplainer, ExplainOptions, FittedModel, Queries, Target};
+use neon::models::{resolve_rows, BatchExplainer, ExplainOptions, FittedModel, Target};
 use neon::query::{QueryChunk, QuerySource};
-use neon::{Explanation, ModelFile, NeonError};
+use neon::{Explanation, ModelFile};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
@@ -42,14 +42,6 @@ fn default_target(model: &FittedModel) -> Target {
         .unwrap_or(Target::Outlier)
 }
 
-/// Check `--rows` against a known number of rows.
-fn check_rows(rows: Option<&[usize]>, n_rows: usize) -> Result<(), NeonError> {
-    match rows.and_then(|r| r.iter().find(|&&r| r >= n_rows)) {
-        Some(&row) => Err(NeonError::RowOutOfRange { row, n_rows }),
-        None => Ok(()),
-    }
-}
-
 pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     let file = ModelFile::load(&args.query.model)?;
     let target = match &args.target {
@@ -60,18 +52,15 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     let chunk = source
         .next_chunk(usize::MAX)?
         .ok_or_else(|| anyhow::anyhow!("no rows to score"))?;
-    let (queries, _) = chunk.queries();
-    let rows = neon::models::resolve_rows(args.query.rows.as_deref(), chunk.len)?;
+    let queries = chunk.queries();
+    let rows = resolve_rows(args.query.rows.as_deref(), chunk.len)?;
     let options = ExplainOptions::default();
     let scores = file
         .model
         .score_rows(queries, Some(&rows), target, &options)?;
     let clusters = match &file.model {
         FittedModel::Kmeans(km) => {
-            let points = match queries {
-                Queries::Points(p) => p,
-                Queries::LeaveOneOut => file.model.training_points(),
-            };
+            let (points, _) = file.model.query_points(queries);
             Some(
                 rows.iter()
                     .map(|&r| km.predict(points.row(r)))
@@ -128,7 +117,7 @@ impl Engine<'_> {
         options: &ExplainOptions,
         tick: &(dyn Fn(usize) + Sync),
     ) -> anyhow::Result<Vec<(Explanation, Option<ApproxBound>)>> {
-        let (queries, _) = chunk.queries();
+        let queries = chunk.queries();
         Ok(match self {
             Engine::Neon(batch) => batch
                 .explain(queries, rows, tick)
@@ -140,10 +129,7 @@ impl Engine<'_> {
                 beta,
                 epsilon,
             } => {
-                let (points, loo) = match queries {
-                    Queries::Points(p) => (p, false),
-                    Queries::LeaveOneOut => (model.training_points(), true),
-                };
+                let (points, loo) = model.query_points(queries);
                 approx
                     .explain_outlier(points, rows, loo, *beta, *epsilon, tick)
                     .into_iter()
@@ -190,7 +176,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     let mut source = QuerySource::open(&file, data)?;
     let wanted = args.query.rows.as_deref();
     if let Some(total) = source.total_rows() {
-        check_rows(wanted, total)?;
+        resolve_rows(wanted, total)?;
     }
     // The path (per point or blocked) depends on how many rows are explained; where the
     // source does not know, read ahead until that is decided.
@@ -270,8 +256,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
                         .is_none_or(|u| u.contains(&(chunk.start + i)))
                 })
                 .collect();
-            let (_, indices) = chunk.queries();
-            let rows: Vec<usize> = local.iter().map(|&i| indices[i]).collect();
+            let rows: Vec<usize> = local.iter().map(|&i| chunk.query_index(i)).collect();
             let tick = |n: usize| progress.inc_by(n as u64);
             let explained = engine.explain(model, &chunk, &rows, target, &options, &tick)?;
             for (&i, (mut e, bound)) in local.iter().zip(explained) {
@@ -289,8 +274,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
             next = source.next_chunk(chunk_rows)?;
         }
         if let Some(rows) = wanted {
-            let n_rows = source.rows_read();
-            check_rows(Some(rows), n_rows)?;
+            resolve_rows(Some(rows), source.rows_read())?;
             for row in rows {
                 if let Some((e, bound)) = kept.get(row) {
                     writer.explanation(&mut sink, e, bound.as_ref())?;

@@ -1,6 +1,6 @@
 //! End-to-end tests of the `neon` binary: the CLI contract, error messages and exit codes.
 
-use crate::common::{neon, stderr, stdout, wholesale, SPENDING};
+use crate::common::{fit_kde, fit_wholesale, neon, stderr, stdout};
 use std::path::{Path, PathBuf};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -115,22 +115,7 @@ fn bad_inputs_fail_with_specific_message_and_no_output() {
 #[test]
 fn fit_explain_round_trip_in_every_format() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let model = dir.path().join("kde.json");
-    let out = neon(&[
-        "fit",
-        "kde",
-        "--data",
-        wholesale().to_str().expect("utf8"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--gamma",
-        "1",
-        "-o",
-        model.to_str().expect("utf8"),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let model = fit_kde(dir.path());
     let m = model.to_str().expect("utf8");
     let out = neon(&[
         "explain",
@@ -193,24 +178,12 @@ fn fit_explain_round_trip_in_every_format() {
 #[test]
 fn new_data_is_transformed_with_the_stored_transform_and_bad_rows_are_named() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let model = dir.path().join("km.json");
-    let out = neon(&[
-        "fit",
+    let model = fit_wholesale(
+        dir.path(),
+        "km.json",
         "kmeans",
-        "--data",
-        wholesale().to_str().expect("utf8"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--n-clusters",
-        "6",
-        "--seed",
-        "1",
-        "-o",
-        model.to_str().expect("utf8"),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+        &["--n-clusters", "6", "--seed", "1"],
+    );
     let m = model.to_str().expect("utf8");
     let new = write(
         dir.path(),

@@ -49,46 +49,38 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// Fit the Wholesale KDE (log, standardize, γ = 1) into `dir`.
-pub fn fit_kde(dir: &Path) -> PathBuf {
-    let model = dir.join("kde.json");
+/// Fit a `kind` model on the Wholesale spending columns (log, standardize) with the extra
+/// fit options `options`, written to `dir/file`.
+pub fn fit_wholesale(dir: &Path, file: &str, kind: &str, options: &[&str]) -> PathBuf {
+    let model = dir.join(file);
     let data = wholesale();
-    ok(&[
+    let mut args = vec![
         "fit",
-        "kde",
+        kind,
         "--data",
         data.to_str().expect("path"),
         "--columns",
         SPENDING,
         "--transform",
         "log,standardize",
-        "--gamma",
-        "1",
-        "-o",
-        model.to_str().expect("path"),
-    ]);
+    ];
+    args.extend(options);
+    args.extend(["-o", model.to_str().expect("path")]);
+    ok(&args);
     model
+}
+
+/// Fit the Wholesale KDE (log, standardize, γ = 1) into `dir`.
+pub fn fit_kde(dir: &Path) -> PathBuf {
+    fit_wholesale(dir, "kde.json", "kde", &["--gamma", "1"])
 }
 
 /// Fit the Wholesale k-means (log, standardize, K = 6, seed 0) into `dir`.
 pub fn fit_kmeans(dir: &Path) -> PathBuf {
-    let model = dir.join("kmeans.json");
-    let data = wholesale();
-    ok(&[
-        "fit",
+    fit_wholesale(
+        dir,
+        "kmeans.json",
         "kmeans",
-        "--data",
-        data.to_str().expect("path"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--n-clusters",
-        "6",
-        "--seed",
-        "0",
-        "-o",
-        model.to_str().expect("path"),
-    ]);
-    model
+        &["--n-clusters", "6", "--seed", "0"],
+    )
 }

@@ -1,44 +1,13 @@
 //! End-to-end tests of `neon evaluate` and `neon explain --method`: the baselines through the
 //! binary, the report formats and plots, and the errors a user can provoke.
 
-use crate::common::{neon, stderr, stdout, wholesale, SPENDING};
+use crate::common::{fit_kde, fit_wholesale, neon, stderr, stdout};
 use std::path::Path;
 
 /// A KDE (γ = 1) and a k-means model (K = 6) on the Wholesale spending columns.
 fn fit_models(dir: &Path) -> (String, String) {
-    let data = wholesale();
-    let kde = dir.join("kde.json");
-    let km = dir.join("km.json");
-    let fit_kde = neon(&[
-        "fit",
-        "kde",
-        "--data",
-        data.to_str().expect("utf-8"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--gamma",
-        "1",
-        "-o",
-        kde.to_str().expect("utf-8"),
-    ]);
-    assert!(fit_kde.status.success(), "{}", stderr(&fit_kde));
-    let fit_km = neon(&[
-        "fit",
-        "kmeans",
-        "--data",
-        data.to_str().expect("utf-8"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--n-clusters",
-        "6",
-        "-o",
-        km.to_str().expect("utf-8"),
-    ]);
-    assert!(fit_km.status.success(), "{}", stderr(&fit_km));
+    let kde = fit_kde(dir);
+    let km = fit_wholesale(dir, "km.json", "kmeans", &["--n-clusters", "6"]);
     (
         kde.to_string_lossy().into_owned(),
         km.to_string_lossy().into_owned(),

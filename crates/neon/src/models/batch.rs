@@ -39,8 +39,6 @@ enum Prepared<'a> {
     Kde {
         batch: Box<KdeBatch<'a>>,
         explainer: crate::models::kde::KdeExplainer<'a>,
-        beta: f64,
-        epsilon: f64,
     },
     Kmeans {
         beta: f64,
@@ -65,8 +63,6 @@ impl<'a> BatchExplainer<'a> {
             FittedModel::Kde(kde) => Path::Blocked(Prepared::Kde {
                 explainer: kde.explainer(target, options)?,
                 batch: Box::new(KdeBatch::new(kde, compute.precision, compute.tiles)),
-                beta: options.beta.unwrap_or(kde.gamma),
-                epsilon: options.epsilon,
             }),
             FittedModel::Kmeans(km) => Path::Blocked(Prepared::Kmeans {
                 beta: km.explainer(target, options)?.beta(),
@@ -124,18 +120,15 @@ impl<'a> BatchExplainer<'a> {
             }
         };
         match (prepared, self.model) {
-            (
-                Prepared::Kde {
-                    batch,
-                    explainer,
-                    beta,
-                    epsilon,
-                },
-                FittedModel::Kde(kde),
-            ) => match self.target {
-                Target::Outlier => {
-                    batch.explain_outlier(points, rows, leave_one_out, *beta, *epsilon, progress)
-                }
+            (Prepared::Kde { batch, explainer }, FittedModel::Kde(kde)) => match self.target {
+                Target::Outlier => batch.explain_outlier(
+                    points,
+                    rows,
+                    leave_one_out,
+                    explainer.beta(),
+                    explainer.epsilon(),
+                    progress,
+                ),
                 Target::InlierRff => crate::models::kde::batch_rff::explain_inlier_rff(
                     kde,
                     explainer.draws(),

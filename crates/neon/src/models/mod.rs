@@ -411,7 +411,9 @@ impl FittedModel {
         Ok(())
     }
 
-    fn query_points<'a>(&'a self, queries: Queries<'a>) -> (ArrayView2<'a, f64>, bool) {
+    /// The points the queries stand for, and whether they are the training rows explained
+    /// leave-one-out.
+    pub fn query_points<'a>(&'a self, queries: Queries<'a>) -> (ArrayView2<'a, f64>, bool) {
         match queries {
             Queries::LeaveOneOut => (self.training_points(), true),
             Queries::Points(p) => (p, false),

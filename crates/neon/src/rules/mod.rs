@@ -76,31 +76,34 @@ pub fn grounded_distance_rule(
     points: impl Iterator<Item = usize>,
     p: &[f64],
 ) -> Vec<f64> {
-    let d = x.len();
-    let mut mean = vec![0.0; d];
-    for (k, &p_k) in points.zip(p) {
+    let mean = weighted_sum(points.map(|k| centers.row(k)), p, x.len());
+    x.iter().zip(mean).map(|(x, m)| x * (x - m)).collect()
+}
+
+/// `Σ_k p_k v_k` over the rows `v_k` (length `d`), skipping zero weights.
+fn weighted_sum<'a>(
+    rows: impl Iterator<Item = ArrayView1<'a, f64>>,
+    p: &[f64],
+    d: usize,
+) -> Vec<f64> {
+    let mut sum = vec![0.0; d];
+    for (v, &p_k) in rows.zip(p) {
         if p_k == 0.0 {
             continue;
         }
-        for (m, u) in mean.iter_mut().zip(centers.row(k)) {
-            *m += p_k * u;
+        for (s, v) in sum.iter_mut().zip(v) {
+            *s += p_k * v;
         }
     }
-    (0..d).map(|i| x[i] * (x[i] - mean[i])).collect()
+    sum
 }
 
 /// Grounded rule for linear units `h_k = w_kᵀx + b_k` (Appendix A.3): of `R_k = p_k f(x)` only
 /// `R_k^dot = p_k xᵀw_k` is propagated, as `R_i = Σ_k p_k x_i w_ik`; the bias and the gap to
 /// the pooled value are the residual the caller reports.
 pub fn grounded_linear_rule(x: ArrayView1<f64>, weights: ArrayView2<f64>, p: &[f64]) -> Vec<f64> {
-    let d = x.len();
-    let mut direction = vec![0.0; d];
-    for (w, &p_k) in weights.rows().into_iter().zip(p) {
-        for (o, v) in direction.iter_mut().zip(w.iter()) {
-            *o += p_k * v;
-        }
-    }
-    (0..d).map(|i| x[i] * direction[i]).collect()
+    let direction = weighted_sum(weights.rows().into_iter(), p, x.len());
+    x.iter().zip(direction).map(|(x, w)| x * w).collect()
 }
 
 /// Grounded rule for random Fourier features (Appendix A.2). With `t_j = ω_jᵀx`,

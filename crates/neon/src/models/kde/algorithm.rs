@@ -178,6 +178,16 @@ pub struct KdeExplainer<'a> {
 }
 
 impl KdeExplainer<'_> {
+    /// The stiffness β of the soft argmin in use.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// The stabiliser ε in use.
+    pub fn epsilon(&self) -> f64 {
+        self.epsilon
+    }
+
     /// The rule set in use.
     pub fn rule(&self) -> RuleSet {
         self.rule
