@@ -1,6 +1,7 @@
 //! Command-line definitions. Each flag's help text lives beside its definition.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use neon::models::{entry, ModelEntry, ParamKind, ParamValue, REGISTRY};
 use std::path::PathBuf;
 
 const ABOUT: &str =
@@ -47,8 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fit a model on a data file and write it as a JSON model file.
-    #[command(subcommand)]
-    Fit(FitCommand),
+    Fit(FitArgs),
     /// Score rows with a fitted model (outlierness, inlierness or cluster evidence).
     Score(ScoreArgs),
     /// Explain rows: relevance of each feature for the model's score.
@@ -57,7 +57,7 @@ pub enum Command {
     #[command(subcommand)]
     Demo(DemoCommand),
     /// Compare explanation methods on a model: faithfulness curves, agreement and cost.
-    Evaluate(crate::commands::evaluate::EvaluateArgs),
+    Evaluate(EvaluateArgs),
     /// Measure speed: rows per second and peak memory on synthetic data.
     Bench(crate::commands::bench::BenchArgs),
     /// Explain an image: a model (KDE, k-means) on VGG-16 Block-5 locations, attributed to the
@@ -79,47 +79,135 @@ pub struct DataArgs {
     pub transform: String,
 }
 
-/// `neon fit …`
-#[derive(Debug, Subcommand)]
-pub enum FitCommand {
-    /// Gaussian kernel density estimation (§3 of the chapter).
-    Kde {
-        #[command(flatten)]
-        data: DataArgs,
-        /// Kernel parameter γ > 0 of exp(−γ‖x − u‖²).
-        #[arg(long, allow_negative_numbers = true)]
-        gamma: f64,
-        /// Output model file (JSON).
-        #[arg(short = 'o', long = "output")]
-        output: PathBuf,
-    },
-    /// k-means clustering (§4), fitted here or imported from centroids.
-    Kmeans {
-        #[command(flatten)]
-        data: DataArgs,
-        /// Number of clusters K (required unless --centroids is given).
-        #[arg(long, required_unless_present = "centroids")]
-        n_clusters: Option<usize>,
-        /// Number of k-means++ restarts; the lowest inertia is kept.
-        #[arg(long, default_value_t = 10)]
-        n_init: usize,
-        /// Maximum Lloyd iterations per restart.
-        #[arg(long, default_value_t = 300)]
-        max_iter: usize,
-        /// Relative convergence tolerance (as scikit-learn).
-        #[arg(long, default_value_t = 1e-4)]
-        tol: f64,
-        /// Seed of the restarts.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Import centroids fitted elsewhere (CSV, one row per cluster, in the transformed space,
-        /// same column order); no refit.
-        #[arg(long, conflicts_with = "n_clusters")]
-        centroids: Option<PathBuf>,
-        /// Output model file (JSON).
-        #[arg(short = 'o', long = "output")]
-        output: PathBuf,
-    },
+/// `neon fit MODEL …`: one subcommand per model of the library's registry, with one flag per
+/// fit parameter the registry row lists (`n_clusters` → `--n-clusters`), so a new model gets
+/// its command without a line here.
+#[derive(Debug)]
+pub struct FitArgs {
+    /// Registry name of the model.
+    pub model: String,
+    /// The data to fit on.
+    pub data: DataArgs,
+    /// The parameters given on the command line (the others take the registry's defaults).
+    pub values: Vec<(&'static str, ParamValue)>,
+    /// The matrix to import the model from instead of fitting it (k-means centroids).
+    pub import: Option<PathBuf>,
+    /// Output model file (JSON).
+    pub output: PathBuf,
+}
+
+const FIT_EXAMPLES: &str = "Examples:
+  neon fit kde --data data/wholesale_customers.csv --transform log,standardize --gamma 1 -o kde.json
+  neon fit kmeans --data data/wholesale_customers.csv --transform log,standardize --n-clusters 6 -o km.json
+  # import centroids fitted elsewhere (e.g. scikit-learn's cluster_centers_, transformed space)
+  neon fit kmeans --data data/wholesale_customers.csv --transform log,standardize --centroids c.csv -o km.json";
+
+/// The flag of a library parameter name.
+fn long_flag(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+/// The `neon fit NAME` command of one registry row.
+fn model_command(entry: &'static ModelEntry) -> clap::Command {
+    let mut cmd = DataArgs::augment_args(clap::Command::new(entry.name)).about(entry.about);
+    let required: Vec<&str> = entry
+        .params
+        .iter()
+        .filter(|p| p.default.is_none())
+        .map(|p| p.name)
+        .collect();
+    for p in entry.params {
+        let help = match p.default {
+            Some(default) => format!("{} [default: {default}]", p.help),
+            None => p.help.to_string(),
+        };
+        let mut arg = Arg::new(p.name)
+            .long(long_flag(p.name))
+            .value_name(p.name.to_uppercase())
+            .help(help);
+        arg = match p.kind {
+            ParamKind::Real => arg
+                .value_parser(clap::value_parser!(f64))
+                .allow_negative_numbers(true),
+            ParamKind::Count | ParamKind::Seed => arg.value_parser(clap::value_parser!(u64)),
+        };
+        if p.default.is_none() {
+            arg = match entry.import {
+                Some(import) => arg.required_unless_present(import.name),
+                None => arg.required(true),
+            };
+        }
+        cmd = cmd.arg(arg);
+    }
+    if let Some(import) = entry.import {
+        cmd = cmd.arg(
+            Arg::new(import.name)
+                .long(long_flag(import.name))
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(PathBuf))
+                .conflicts_with_all(required)
+                .help(import.help),
+        );
+    }
+    cmd.arg(
+        Arg::new("output")
+            .short('o')
+            .long("output")
+            .required(true)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("Output model file (JSON)."),
+    )
+}
+
+impl clap::Args for FitArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.subcommand_required(true)
+            .arg_required_else_help(true)
+            .after_help(FIT_EXAMPLES)
+            .subcommands(REGISTRY.iter().map(model_command))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for FitArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
+        let (name, sub) = matches.subcommand().ok_or_else(missing)?;
+        let entry = entry(name).ok_or_else(missing)?;
+        let mut values = Vec::new();
+        for p in entry.params {
+            let value = match p.kind {
+                ParamKind::Real => sub.get_one::<f64>(p.name).map(|v| ParamValue::Real(*v)),
+                ParamKind::Count | ParamKind::Seed => {
+                    sub.get_one::<u64>(p.name).map(|v| ParamValue::Integer(*v))
+                }
+            };
+            if let Some(value) = value {
+                values.push((p.name, value));
+            }
+        }
+        Ok(FitArgs {
+            model: entry.name.to_string(),
+            data: DataArgs::from_arg_matches(sub)?,
+            values,
+            import: entry
+                .import
+                .and_then(|i| sub.get_one::<PathBuf>(i.name).cloned()),
+            output: sub
+                .get_one::<PathBuf>("output")
+                .cloned()
+                .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingRequiredArgument))?,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
 }
 
 /// Output format.
@@ -133,6 +221,36 @@ pub enum Format {
     Table,
     /// JSON lines: one JSON object per row.
     Jsonl,
+    /// Apache Parquet file (needs -o FILE): one column per value, the parameters in the
+    /// file's metadata.
+    Parquet,
+    /// Arrow IPC file (needs -o FILE), as Parquet.
+    Arrow,
+}
+
+impl Format {
+    /// The format a file name implies by its extension.
+    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "csv" => Format::Csv,
+            "txt" => Format::Table,
+            "parquet" | "pq" => Format::Parquet,
+            "arrow" | "feather" | "ipc" => Format::Arrow,
+            _ => return None,
+        })
+    }
+
+    /// The columnar format, for Parquet and Arrow.
+    pub fn columnar(self) -> Option<neon::data::Columnar> {
+        match self {
+            Format::Parquet => Some(neon::data::Columnar::Parquet),
+            Format::Arrow => Some(neon::data::Columnar::ArrowIpc),
+            _ => None,
+        }
+    }
 }
 
 /// Which rows of which data to use.
@@ -152,12 +270,29 @@ pub struct QueryArgs {
     /// reported twice.
     #[arg(long, value_delimiter = ',')]
     pub rows: Option<Vec<usize>>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: from the extension of -o (.json, .jsonl, .csv, .parquet,
+    /// .arrow), else table].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the results to this file instead of stdout (atomically).
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+}
+
+impl QueryArgs {
+    /// The output format: `--format`, else the one `-o` implies, else a table. Parquet and
+    /// Arrow are binary files and need `-o`.
+    pub fn format(&self) -> anyhow::Result<Format> {
+        let format = self
+            .format
+            .or_else(|| self.output.as_deref().and_then(Format::of_path))
+            .unwrap_or(Format::Table);
+        if format.columnar().is_some() && self.output.is_none() {
+            let name = format!("{format:?}").to_lowercase();
+            anyhow::bail!("--format {name} writes a binary file: give -o FILE");
+        }
+        Ok(format)
+    }
 }
 
 /// `neon score`
@@ -262,4 +397,73 @@ pub struct ScaleArgs {
     /// standardized data; KDE only, random features and k-means stay f64).
     #[arg(long, default_value = "f64")]
     pub precision: neon::kernels::Precision,
+}
+
+/// Output format of `neon evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvaluateFormat {
+    /// The full report as a JSON document (curves, per-seed AUCs, agreement matrix, costs).
+    Json,
+    /// Aligned text tables.
+    Table,
+}
+
+/// `neon evaluate` arguments.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Fitted model file.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// New data (raw values; transformed with the model's stored transform).
+    #[arg(long, conflicts_with = "leave_one_out")]
+    pub data: Option<PathBuf>,
+    /// Use the model's own training rows, each against the model without that row.
+    #[arg(long)]
+    pub leave_one_out: bool,
+    /// What to explain: outlier, inlier, inlier-rff (KDE) or cluster (k-means).
+    #[arg(long)]
+    pub target: String,
+    /// Methods to compare, comma-separated: neon, shapley-exact, shapley-sampling,
+    /// integrated-gradients, occlusion (default: all; shapley-exact only up to 20 features).
+    #[arg(long, value_delimiter = ',')]
+    pub methods: Option<Vec<String>>,
+    /// 0-based data rows (default: every row).
+    #[arg(long, value_delimiter = ',')]
+    pub rows: Option<Vec<usize>>,
+    /// Orderings sampled per row by shapley-sampling.
+    #[arg(long, default_value_t = 1000)]
+    pub samples: usize,
+    /// Integration steps of integrated-gradients.
+    #[arg(long, default_value_t = neon::compare::DEFAULT_STEPS)]
+    pub steps: usize,
+    /// Seed of shapley-sampling, the marginal draws, the random orderings and the random
+    /// features.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Reference point of the baselines and the removal curves: this 0-based training row
+    /// (default: the mean of the training data in model space).
+    #[arg(long)]
+    pub reference_row: Option<usize>,
+    /// Random orderings (seeds) of the random baseline.
+    #[arg(long, default_value_t = 10)]
+    pub random_orders: usize,
+    /// Draws from the data's marginals per row for the marginal-removal curve.
+    #[arg(long, default_value_t = 16)]
+    pub marginal_draws: usize,
+    /// Stiffness β of NEON's soft argmin (default: γ for outlier; 1/mean f_c for cluster).
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta: Option<f64>,
+    /// Number H of random Fourier features (inlier-rff).
+    #[arg(long, default_value_t = 2500)]
+    pub n_features: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
+    pub format: EvaluateFormat,
+    /// Write the report to this file instead of stdout (atomically).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Write the removal, marginal-removal and insertion curves as PNG and SVG into this
+    /// directory (created if missing).
+    #[arg(long)]
+    pub plot_dir: Option<PathBuf>,
 }

@@ -43,11 +43,13 @@ fn message(error: &anyhow::Error) -> String {
     let renames: Vec<(String, String)> = error
         .chain()
         .filter_map(|cause| match cause.downcast_ref::<neon::NeonError>() {
-            Some(neon::NeonError::InvalidParameter { name, .. }) => Some((
-                format!("parameter {name}:"),
-                format!("parameter {}:", flag(name)),
-            )),
-            _ => None,
+            Some(e) => e.parameter().map(|name| {
+                (
+                    format!("parameter {name}:"),
+                    format!("parameter {}:", flag(name)),
+                )
+            }),
+            None => None,
         })
         .collect();
     for cause in error.chain().skip(1) {

@@ -1,13 +1,68 @@
-//! Rendering of scores and explanations as JSON, JSON lines, CSV or an aligned table, and
-//! the atomic output file.
+//! Rendering of scores and explanations as JSON, JSON lines, CSV, an aligned table, Parquet or
+//! Arrow IPC, and the atomic output file.
 
 use crate::cli::Format;
-use neon::models::kde::ApproxBound;
+use neon::data::{ColumnarWriter, OutputColumn};
+use neon::engine::ApproxBound;
 use neon::{Explanation, NeonError, Target};
 use serde_json::json;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Rows a Parquet/Arrow batch holds before it is written.
+const BATCH_ROWS: usize = 8192;
+
+/// An in-memory pipe: the columnar writer writes into it, and its bytes are moved on to the
+/// real output after each batch, so a file larger than memory streams through.
+#[derive(Clone, Default)]
+struct Pipe(Arc<Mutex<Vec<u8>>>);
+
+impl Pipe {
+    fn drain_into(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        out.write_all(&bytes)?;
+        bytes.clear();
+        Ok(())
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The columnar side of an [`ExplanationWriter`]: the writer, its pipe and the rows of the
+/// batch being filled, one vector per column.
+struct ColumnarState {
+    writer: ColumnarWriter<Pipe>,
+    pipe: Pipe,
+    batch: Vec<Vec<f64>>,
+}
+
+impl ColumnarState {
+    fn flush(&mut self, out: &mut dyn Write) -> anyhow::Result<()> {
+        if self.batch.first().is_some_and(|c| !c.is_empty()) {
+            let empty = vec![Vec::new(); self.batch.len()];
+            self.writer
+                .write(std::mem::replace(&mut self.batch, empty))?;
+        }
+        self.pipe.drain_into(out)?;
+        Ok(())
+    }
+}
 
 /// Which optional columns an explanation table has; fixed before the first row so that the
 /// output can be written row by row.
@@ -36,6 +91,7 @@ pub struct ExplanationWriter<'a> {
     columns: Columns,
     written: usize,
     widths: Vec<usize>,
+    columnar: Option<ColumnarState>,
 }
 
 impl<'a> ExplanationWriter<'a> {
@@ -48,7 +104,40 @@ impl<'a> ExplanationWriter<'a> {
             columns,
             written: 0,
             widths: Vec::new(),
+            columnar: None,
         }
+    }
+
+    /// The values of one explanation in the order of [`Self::csv_header`] (NaN for an empty
+    /// cell).
+    fn values(&self, e: &Explanation, bound: Option<&ApproxBound>) -> Vec<f64> {
+        let mut v = vec![e.row as f64, e.score];
+        v.extend(&e.relevance);
+        v.extend([e.relevance_sum, e.dissipated]);
+        if self.columns.std {
+            match &e.relevance_std {
+                Some(std) => v.extend(std),
+                None => v.extend(std::iter::repeat_n(f64::NAN, self.features.len())),
+            }
+        }
+        if self.columns.cluster {
+            v.push(e.cluster.map_or(f64::NAN, |c| c as f64));
+        }
+        if self.columns.exact {
+            v.push(e.exact_score.unwrap_or(f64::NAN));
+        }
+        if self.columns.bound {
+            match bound {
+                Some(b) => v.extend([
+                    b.neglected_mass,
+                    b.score_bound,
+                    b.relevance_bound,
+                    b.n_used as f64,
+                ]),
+                None => v.extend([f64::NAN; 4]),
+            }
+        }
+        v
     }
 
     fn csv_header(&self) -> Vec<String> {
@@ -80,6 +169,32 @@ impl<'a> ExplanationWriter<'a> {
         parameters: serde_json::Value,
     ) -> anyhow::Result<()> {
         match self.format {
+            Format::Parquet | Format::Arrow => {
+                let columns: Vec<OutputColumn> = self
+                    .csv_header()
+                    .into_iter()
+                    .map(|name| OutputColumn {
+                        integer: matches!(name.as_str(), "row" | "cluster" | "n_used"),
+                        name,
+                    })
+                    .collect();
+                let metadata = vec![
+                    ("neon:target".to_string(), self.target.to_string()),
+                    ("neon:parameters".to_string(), parameters.to_string()),
+                ];
+                let pipe = Pipe::default();
+                let format = self
+                    .format
+                    .columnar()
+                    .unwrap_or(neon::data::Columnar::Parquet);
+                let writer =
+                    ColumnarWriter::new(pipe.clone(), format, &columns, metadata, "output")?;
+                self.columnar = Some(ColumnarState {
+                    writer,
+                    pipe,
+                    batch: vec![Vec::new(); columns.len()],
+                });
+            }
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 w.write_record(self.csv_header())?;
@@ -140,6 +255,17 @@ impl<'a> ExplanationWriter<'a> {
         bound: Option<&ApproxBound>,
     ) -> anyhow::Result<()> {
         match self.format {
+            Format::Parquet | Format::Arrow => {
+                let values = self.values(e, bound);
+                if let Some(state) = &mut self.columnar {
+                    for (column, v) in state.batch.iter_mut().zip(values) {
+                        column.push(v);
+                    }
+                    if state.batch.first().map_or(0, Vec::len) >= BATCH_ROWS {
+                        state.flush(out)?;
+                    }
+                }
+            }
             Format::Csv => {
                 let mut record = vec![e.row.to_string(), num(e.score)];
                 record.extend(e.relevance.iter().map(|v| num(*v)));
@@ -218,6 +344,12 @@ impl<'a> ExplanationWriter<'a> {
     pub fn footer(&mut self, out: &mut dyn Write) -> anyhow::Result<()> {
         if self.format == Format::Json {
             writeln!(out, "\n  ]\n}}")?;
+        }
+        if let Some(mut state) = self.columnar.take() {
+            state.flush(out)?;
+            let pipe = state.pipe.clone();
+            state.writer.finish()?;
+            pipe.drain_into(out)?;
         }
         Ok(())
     }
@@ -319,8 +451,11 @@ pub fn scores(
     rows: &[usize],
     scores: &[f64],
     clusters: Option<&[usize]>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Vec<u8>> {
     Ok(match format {
+        Format::Parquet | Format::Arrow => {
+            return scores_columnar(format, target, rows, scores, clusters)
+        }
         Format::Json => {
             let items: Vec<_> = rows
                 .iter()
@@ -382,7 +517,46 @@ pub fn scores(
                 .collect();
             table(&header, &body)
         }
-    })
+    }
+    .into_bytes())
+}
+
+/// Scores as a Parquet or Arrow IPC file: columns row, score (and cluster).
+fn scores_columnar(
+    format: Format,
+    target: Target,
+    rows: &[usize],
+    scores: &[f64],
+    clusters: Option<&[usize]>,
+) -> anyhow::Result<Vec<u8>> {
+    let columnar = format
+        .columnar()
+        .ok_or_else(|| anyhow::anyhow!("not a columnar format"))?;
+    let mut columns = vec![
+        OutputColumn {
+            name: "row".into(),
+            integer: true,
+        },
+        OutputColumn {
+            name: "score".into(),
+            integer: false,
+        },
+    ];
+    let mut values = vec![
+        rows.iter().map(|&r| r as f64).collect::<Vec<_>>(),
+        scores.to_vec(),
+    ];
+    if let Some(c) = clusters {
+        columns.push(OutputColumn {
+            name: "cluster".into(),
+            integer: true,
+        });
+        values.push(c.iter().map(|&c| c as f64).collect());
+    }
+    let metadata = vec![("neon:target".to_string(), target.to_string())];
+    let mut writer = ColumnarWriter::new(Vec::new(), columnar, &columns, metadata, "output")?;
+    writer.write(values)?;
+    Ok(writer.finish()?)
 }
 
 /// A number in full precision (CSV, JSON lines).
@@ -415,4 +589,27 @@ fn table(header: &[String], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Print `text` to stdout, or write it atomically to `path`.
+pub fn emit(text: &str, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    emit_bytes(text.as_bytes(), path)
+}
+
+/// Print `bytes` to stdout, or write them atomically to `path`.
+pub fn emit_bytes(bytes: &[u8], path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            neon::io::write_atomic(path, bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
 }

@@ -137,6 +137,10 @@ pub enum CnnError {
         /// Given.
         found: usize,
     },
+    /// The core model (`neon`: KDE, k-means, random features, the Appendix A rules) refused a
+    /// parameter or the data; the message names the parameter as the chapter does.
+    #[error("{0}")]
+    Model(#[from] neon::NeonError),
     /// Writing an output failed.
     #[error("cannot write {path}: {reason}")]
     Write {

@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ndarray::{Array2, Array3};
+use ndarray::{Array2, Array3, Axis};
+use neon::Explanation;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::bridge::{
-    resolve_gamma, sq_dists, GammaSpec, KMeansModel, KMeansParams, Kde, LocationRelevance,
-    Locations,
+    resolve_gamma, GammaSpec, KMeansParams, LocationKMeans, LocationKde, Locations,
 };
 use crate::error::{CnnError, Result};
 use crate::lrp::{presets, InputBounds, LayerConservation, LrpContext, PoolRule, Rule};
@@ -17,7 +18,25 @@ use crate::network::{Network, VggConfig};
 use crate::preprocess::{check_side, load_image, Preprocess, Resize};
 use crate::weights::{load_network, LoadReport};
 
-/// What is explained (chapter §3.1, §3.3, §4.1 through Appendix A.1–A.3).
+/// Default number H of random features (`n_features`) of the A.2 inlier explanation on images:
+/// 1000. The parameter is the core's (`neon::models::ExplainOptions::n_features`, `neon
+/// explain --n-features`) and the same seed draws the same features; only the default differs
+/// per setting: tables (§5.1, `neon explain`) use 2500 as the chapter does for the Wholesale
+/// data, images use 1000 because every one of the up to a few hundred locations is explained
+/// over C = 512 channels (H × C products per location) and the maps of §5.2 are stable at 1000.
+pub const IMAGE_N_FEATURES: usize = 1000;
+
+/// Default stabiliser ε of the cosine part of A.2 on images: 0.1. The parameter is the core's
+/// (`neon::models::ExplainOptions::epsilon`); tables default to `neon::models::kde::
+/// DEFAULT_EPSILON` (1e-9, which only guards a division by zero), while on activations the
+/// projections `ω_jᵀa` of A.2 come close to 0 for many `j`, and ε = 0.1 keeps those few
+/// near-zero denominators from dominating the map (the ε share is reported as dissipated).
+pub const IMAGE_EPSILON: f64 = 0.1;
+
+/// What is explained (chapter §3.1, §3.3, §4.1 through Appendix A.1–A.3). The names are the
+/// core's targets (`neon::models::Target`): `outlier`, `inlier-rff`, `cluster`. The core's
+/// `inlier` (exact KDE inlierness with the uniform rule of §3.2) has no grounded rule — the
+/// uniform rule gives deactivated channels relevance — so it is not a target on images.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "target")]
 pub enum Target {
@@ -25,9 +44,9 @@ pub enum Target {
     Outlier,
     /// KDE inlierness through `n_features` random features (A.2).
     InlierRff {
-        /// Number H of random features.
+        /// Number H of random features (default for images: [`IMAGE_N_FEATURES`]).
         n_features: usize,
-        /// Stabiliser ε of the cosine part.
+        /// Stabiliser ε of the cosine part (default for images: [`IMAGE_EPSILON`]).
         epsilon: f64,
     },
     /// k-means cluster membership evidence (A.3).
@@ -43,25 +62,43 @@ pub enum Target {
 }
 
 impl Target {
-    /// Parse `outlier`, `inlier-rff` or `cluster` with the chapter's defaults (H = 1000, ε = 0.1,
-    /// 5 clusters, 10 restarts).
+    /// Parse `outlier`, `inlier-rff` or `cluster` (the core's names) with the image defaults
+    /// (H = [`IMAGE_N_FEATURES`], ε = [`IMAGE_EPSILON`], 5 clusters as in §5.2, 10 restarts).
+    /// `inlier` is refused with a pointer to `inlier-rff`: in the core it names the uniform
+    /// rule of §3.2, which cannot be grounded on activations (Appendix A).
     pub fn parse(name: &str) -> Result<Target> {
-        match name {
-            "outlier" => Ok(Target::Outlier),
-            "inlier-rff" | "inlier_rff" | "inlier" => Ok(Target::InlierRff {
-                n_features: 1000,
-                epsilon: 0.1,
+        let known = || vec!["outlier".into(), "inlier-rff".into(), "cluster".into()];
+        match name.parse::<neon::models::Target>() {
+            Ok(neon::models::Target::Outlier) => Ok(Target::Outlier),
+            Ok(neon::models::Target::InlierRff) => Ok(Target::InlierRff {
+                n_features: IMAGE_N_FEATURES,
+                epsilon: IMAGE_EPSILON,
             }),
-            "cluster" => Ok(Target::Cluster {
+            Ok(neon::models::Target::Cluster) => Ok(Target::Cluster {
                 n_clusters: 5,
                 n_init: 10,
                 cluster: None,
             }),
-            _ => Err(CnnError::UnknownName {
+            Ok(neon::models::Target::Inlier) => Err(CnnError::param(
+                "target",
+                "`inlier` is the exact KDE inlierness with the uniform rule (§3.2), which gives \
+                 deactivated channels relevance and cannot be propagated to the pixels; use \
+                 `inlier-rff` (random features, Appendix A.2)",
+            )),
+            Err(_) => Err(CnnError::UnknownName {
                 kind: "target",
                 name: name.into(),
-                known: vec!["outlier".into(), "inlier-rff".into(), "cluster".into()],
+                known: known(),
             }),
+        }
+    }
+
+    /// The core's target this one explains (`neon::models::Target`), whose name it carries.
+    pub fn core(&self) -> neon::models::Target {
+        match self {
+            Target::Outlier => neon::models::Target::Outlier,
+            Target::InlierRff { .. } => neon::models::Target::InlierRff,
+            Target::Cluster { .. } => neon::models::Target::Cluster,
         }
     }
 }
@@ -121,7 +158,8 @@ pub struct ExplainOptions {
     pub selection: Selection,
     /// γ of the KDE.
     pub gamma: GammaSpec,
-    /// Soft-min stiffness β (default: γ for `outlier`, 1 / mean |evidence| for `cluster`).
+    /// Soft-min stiffness β (default: γ for `outlier` as in §3.1; for `cluster` the core's
+    /// `KMeans::beta_auto`, 1 / mean f_c over the locations k-means is fitted on).
     pub beta: Option<f64>,
     /// LRP preset name.
     pub preset: String,
@@ -129,7 +167,8 @@ pub struct ExplainOptions {
     pub overrides: Vec<(String, String)>,
     /// Max-pool rule.
     pub pool_rule: PoolRule,
-    /// Seed of all randomness (random features, k-means).
+    /// Seed of all randomness: the core's random-feature draw (the same features as `neon
+    /// explain --seed`) and k-means restarts.
     pub seed: u64,
     /// Which locations the model is fitted on.
     pub data_set: DataSet,
@@ -170,17 +209,72 @@ pub struct ExplainImageParams {
     pub options: ExplainOptions,
 }
 
-/// The bridge's bookkeeping for one heatmap.
+/// One heatmap's explanation, stage by stage from the model's score to the pixels: the
+/// bridge's [`neon::Explanation`] (Appendix A.1–A.3), extended with the conservation of every
+/// LRP layer down to the input and the pixel sum. Each stage conserves what it received up to
+/// what it reports as dissipated or absorbed:
+/// `score = bridge.relevance_sum + bridge.dissipated`,
+/// `relevance_out = relevance_in + absorbed` per layer, the top layer receiving
+/// `bridge.relevance_sum` and the last one passing `pixel_sum` on (see [`Self::gaps`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BridgeStats {
-    /// Σ of the model scores explained.
-    pub score: f64,
-    /// Σ relevance put on activations.
-    pub propagated: f64,
-    /// `score − propagated` (not propagated: `R^res` of A.1/A.3, dissipated cosine part of A.2).
-    pub residual: f64,
-    /// `residual / score` (NaN when the score is 0).
-    pub residual_share: f64,
+pub struct StagedExplanation {
+    /// Stage 1, the bridge: the explanation of `Σ_l f(a_l)` over the explained locations `l`,
+    /// with `relevance` per channel summed over them (zero for a channel inactive at all of
+    /// them) and `dissipated` the part not grounded on activations (`R^res` of A.1/A.3, the
+    /// ε share of A.2). `row` is the first explained location's row of [`Locations`] (0 when
+    /// none is explained).
+    pub bridge: Explanation,
+    /// Stage 2, LRP through the CNN, layer by layer from the cut down to the input.
+    pub stages: Vec<LayerConservation>,
+    /// Stage 3, the pixels: Σ pixel relevance.
+    pub pixel_sum: f64,
+}
+
+impl StagedExplanation {
+    /// `dissipated / score` of the bridge (NaN when the score is 0).
+    pub fn bridge_dissipated_share(&self) -> f64 {
+        share(self.bridge.dissipated, self.bridge.score)
+    }
+
+    /// `(score − pixel_sum) / score`: everything that does not reach the pixels (NaN when the
+    /// score is 0).
+    pub fn total_dissipated_share(&self) -> f64 {
+        share(self.bridge.score - self.pixel_sum, self.bridge.score)
+    }
+
+    /// The conservation gap of every stage and hand-over, in order: the bridge
+    /// (`score − Σ R − dissipated`), bridge → top layer (`Σ R − relevance_out`, the f32
+    /// rounding of the cut's relevance), each layer (`out − in − absorbed`) and layer → next
+    /// layer, last layer → pixels (`relevance_in − pixel_sum`).
+    pub fn gaps(&self) -> Vec<(String, f64)> {
+        let mut out = vec![("bridge".to_string(), self.bridge.conservation_gap())];
+        let mut previous = ("bridge".to_string(), self.bridge.relevance_sum);
+        for s in &self.stages {
+            out.push((
+                format!("{} -> {}", previous.0, s.layer),
+                previous.1 - s.relevance_out,
+            ));
+            out.push((
+                s.layer.clone(),
+                s.relevance_out - s.relevance_in - s.absorbed,
+            ));
+            previous = (s.layer.clone(), s.relevance_in);
+        }
+        out.push((
+            format!("{} -> pixels", previous.0),
+            previous.1 - self.pixel_sum,
+        ));
+        out
+    }
+}
+
+/// `part / whole`, NaN when `whole` is 0.
+fn share(part: f64, whole: f64) -> f64 {
+    if whole != 0.0 {
+        part / whole
+    } else {
+        f64::NAN
+    }
 }
 
 /// One pixel heatmap.
@@ -196,10 +290,8 @@ pub struct Heatmap {
     pub pixels: Array2<f32>,
     /// Relevance of the cut layer's activations, HWC.
     pub feature_relevance: Array3<f32>,
-    /// Bridge bookkeeping.
-    pub bridge: BridgeStats,
-    /// LRP conservation per layer, from the cut down to the input.
-    pub stages: Vec<LayerConservation>,
+    /// The explanation stage by stage: bridge, LRP layers, pixels.
+    pub explanation: StagedExplanation,
     /// Seconds of the backward pass.
     pub lrp_s: f64,
 }
@@ -255,6 +347,20 @@ pub struct ImageExplanation {
     pub timings: Timings,
 }
 
+/// The numbers of a heatmap's bridge stage ([`StagedExplanation::bridge`]) for the JSON summary,
+/// with the names of [`neon::Explanation`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BridgeSummary {
+    /// Σ of the model scores explained.
+    pub score: f64,
+    /// Σ relevance put on the activations.
+    pub relevance_sum: f64,
+    /// `score − relevance_sum`: `R^res` of A.1/A.3, the ε-dissipated cosine part of A.2.
+    pub dissipated: f64,
+    /// `dissipated / score` (NaN when the score is 0).
+    pub dissipated_share: f64,
+}
+
 /// Serializable summary (everything except the arrays) for the JSON output.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary<'a> {
@@ -276,7 +382,7 @@ pub struct Summary<'a> {
     pub rules: &'a [(String, String)],
     /// Weight report.
     pub weights: Option<&'a LoadReport>,
-    /// Per heatmap: label, cluster, bridge stats, stages, pixel relevance sum.
+    /// Per heatmap: label, cluster, bridge numbers, stages, pixel relevance sum.
     pub heatmaps: Vec<HeatmapSummary<'a>>,
     /// Timings.
     pub timings: &'a Timings,
@@ -291,12 +397,12 @@ pub struct HeatmapSummary<'a> {
     pub cluster: Option<usize>,
     /// Number of locations explained.
     pub n_locations: usize,
-    /// Bridge bookkeeping.
-    pub bridge: &'a BridgeStats,
+    /// The bridge's explanation without the per-channel relevance.
+    pub bridge: BridgeSummary,
     /// Σ pixel relevance.
     pub pixel_relevance_sum: f64,
     /// `(score − pixel sum) / score`: everything not reaching the pixels.
-    pub total_residual_share: f64,
+    pub total_dissipated_share: f64,
     /// LRP conservation per layer.
     pub stages: &'a [LayerConservation],
     /// Seconds of the backward pass.
@@ -320,19 +426,20 @@ impl ImageExplanation {
                 .heatmaps
                 .iter()
                 .map(|h| {
-                    let s: f64 = h.pixels.iter().map(|&v| v as f64).sum();
+                    let e = &h.explanation;
                     HeatmapSummary {
                         label: &h.label,
                         cluster: h.cluster,
                         n_locations: h.locations.len(),
-                        bridge: &h.bridge,
-                        pixel_relevance_sum: s,
-                        total_residual_share: if h.bridge.score != 0.0 {
-                            (h.bridge.score - s) / h.bridge.score
-                        } else {
-                            f64::NAN
+                        bridge: BridgeSummary {
+                            score: e.bridge.score,
+                            relevance_sum: e.bridge.relevance_sum,
+                            dissipated: e.bridge.dissipated,
+                            dissipated_share: e.bridge_dissipated_share(),
                         },
-                        stages: &h.stages,
+                        pixel_relevance_sum: e.pixel_sum,
+                        total_dissipated_share: e.total_dissipated_share(),
+                        stages: &e.stages,
                         lrp_s: h.lrp_s,
                     }
                 })
@@ -353,8 +460,8 @@ pub fn npy_bytes<T: ndarray_npy::WritableElement>(a: &Array2<T>) -> Result<Vec<u
     Ok(buf)
 }
 
-/// One heatmap to compute: label, cluster, rows of the locations and their bridge relevance.
-type Group = (String, Option<usize>, Vec<usize>, Vec<LocationRelevance>);
+/// One heatmap to compute: label, cluster, rows of the locations and their bridge explanations.
+type Group = (String, Option<usize>, Vec<usize>, Vec<Explanation>);
 
 /// Load weights and images, then [`explain_input`].
 pub fn explain_image(p: &ExplainImageParams) -> Result<ImageExplanation> {
@@ -429,8 +536,8 @@ struct Prepared<'a> {
 
 /// [`explain_input`] for several targets: one forward pass of the input and of each extra input,
 /// one preparation of the LRP rules, then one model fit and one or more backward passes per
-/// target (`opts.target` is ignored; each target takes its place). The squared distances between
-/// locations are computed once for all KDE targets.
+/// target (`opts.target` is ignored; each target takes its place). A relative γ is resolved once
+/// for all KDE targets.
 pub fn explain_input_targets(
     net: &Network,
     input: &Array3<f32>,
@@ -520,13 +627,13 @@ pub fn explain_input_targets_with(
         ctx,
     };
 
-    let mut d2_cache: Option<Array2<f64>> = None;
+    let mut gamma_cache: Option<f64> = None;
     let mut out = Vec::with_capacity(targets.len());
     for target in targets {
         let t_target = Instant::now();
         let mut target_opts = opts.clone();
         target_opts.target = target.clone();
-        let mut ex = explain_target(&prep, &target_opts, &mut d2_cache, progress)?;
+        let mut ex = explain_target(&prep, &target_opts, &mut gamma_cache, progress)?;
         ex.rules = rule_names.clone();
         ex.image_size = (h, w);
         ex.timings.forward_s = forward_s;
@@ -537,17 +644,29 @@ pub fn explain_input_targets_with(
     Ok(out)
 }
 
-/// Squared distances between all locations, computed on first use.
-fn distances<'c>(cache: &'c mut Option<Array2<f64>>, data: &Array2<f64>) -> &'c Array2<f64> {
-    cache.get_or_insert_with(|| sq_dists(data))
+/// γ of the KDE for the member locations, resolved on first use (a relative γ needs the
+/// squared distances between all member locations, by the core's distance kernel).
+fn gamma_for(
+    cache: &mut Option<f64>,
+    locs: &Locations,
+    member_rows: &[usize],
+    spec: GammaSpec,
+) -> Result<f64> {
+    if let Some(g) = *cache {
+        return Ok(g);
+    }
+    let g = resolve_gamma(locs.data.select(Axis(0), member_rows).view(), spec)?;
+    *cache = Some(g);
+    Ok(g)
 }
 
-/// Fit the target's model on the member locations, explain the selected locations through the
-/// Appendix A bridge (A.1–A.3) and propagate each group to the pixels.
+/// Fit the target's model on the member locations (the core's KDE or k-means), explain the
+/// selected locations through the Appendix A bridge (A.1–A.3) and propagate each group to the
+/// pixels.
 fn explain_target(
     prep: &Prepared<'_>,
     opts: &ExplainOptions,
-    d2_cache: &mut Option<Array2<f64>>,
+    gamma_cache: &mut Option<f64>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<ImageExplanation> {
     let t = Instant::now();
@@ -555,7 +674,7 @@ fn explain_target(
         "model: {}",
         match opts.target {
             Target::Outlier => "outlier (KDE)",
-            Target::InlierRff { .. } => "inlier (KDE, random features)",
+            Target::InlierRff { .. } => "inlier-rff (KDE, random features)",
             Target::Cluster { .. } => "cluster (k-means)",
         }
     ));
@@ -573,57 +692,44 @@ fn explain_target(
     };
     match &opts.target {
         Target::Outlier | Target::InlierRff { .. } => {
-            let d2 = distances(d2_cache, &locs.data);
             // γ relative to the spread of the data set itself (the member locations).
-            let d2_members = d2
-                .select(ndarray::Axis(0), &member_rows)
-                .select(ndarray::Axis(1), &member_rows);
-            let gamma = resolve_gamma(&d2_members, opts.gamma)?;
+            let gamma = gamma_for(gamma_cache, locs, &member_rows, opts.gamma)?;
             gamma_used = Some(gamma);
-            let kde =
-                Kde::with_members(locs.data.clone(), d2.clone(), gamma, prep.members.clone())?;
-            if let Target::InlierRff {
-                n_features,
-                epsilon,
-            } = opts.target
-            {
-                let rff = kde.random_features(n_features, epsilon, opts.seed)?;
-                for &r in own {
-                    location_scores[[r / fw, r % fw]] = rff.inlier_score(r);
+            let kde = LocationKde::fit(locs.data.view(), &prep.members, gamma)?;
+            let explainer = match opts.target {
+                Target::InlierRff {
+                    n_features,
+                    epsilon,
+                } => kde.rff_explainer(n_features, epsilon, opts.seed)?,
+                _ => {
+                    let beta = opts.beta.unwrap_or(gamma);
+                    beta_used = Some(beta);
+                    kde.outlier_explainer(beta)?
                 }
-                let ex: Vec<LocationRelevance> = selected
-                    .iter()
-                    .map(|&r| rff.explain(&locs.data, r))
-                    .collect();
-                groups.push((format!("inlier-rff{loc_label}"), None, selected.clone(), ex));
-            } else {
-                let beta = opts.beta.unwrap_or(gamma);
-                beta_used = Some(beta);
-                for &r in own {
-                    location_scores[[r / fw, r % fw]] = kde.outlier_score(r);
-                }
-                let ex: Vec<LocationRelevance> = selected
-                    .iter()
-                    .map(|&r| kde.explain_outlier(r, beta))
-                    .collect();
-                groups.push((format!("outlier{loc_label}"), None, selected.clone(), ex));
+            };
+            let scores: Vec<f64> = own
+                .par_iter()
+                .map(|&r| explainer.score(locs.data.row(r), r))
+                .collect();
+            for (&r, s) in own.iter().zip(scores) {
+                location_scores[[r / fw, r % fw]] = s;
             }
+            let ex: Vec<Explanation> = selected
+                .par_iter()
+                .map(|&r| explainer.explain(locs.data.row(r), r))
+                .collect();
+            groups.push((
+                format!("{}{loc_label}", opts.target.core()),
+                None,
+                selected.clone(),
+                ex,
+            ));
         }
         Target::Cluster {
             n_clusters,
             n_init,
             cluster,
         } => {
-            let fit_data = locs.data.select(ndarray::Axis(0), &member_rows);
-            let km = KMeansModel::fit(
-                &fit_data,
-                &KMeansParams {
-                    n_clusters: *n_clusters,
-                    n_init: *n_init,
-                    max_iter: 300,
-                    seed: opts.seed,
-                },
-            )?;
             if let Some(c) = cluster {
                 if *c >= *n_clusters {
                     return Err(CnnError::param(
@@ -632,19 +738,19 @@ fn explain_target(
                     ));
                 }
             }
+            let fit_data = locs.data.select(Axis(0), &member_rows);
+            let km = LocationKMeans::fit(
+                fit_data.view(),
+                KMeansParams::new(*n_clusters)
+                    .n_init(*n_init)
+                    .seed(opts.seed),
+            )?;
             let labels: Vec<usize> = own.iter().map(|&r| km.assign(locs.data.row(r))).collect();
             let evid: Vec<f64> = own
                 .iter()
                 .map(|&r| km.evidence(locs.data.row(r), labels[r]))
                 .collect();
-            let beta = opts.beta.unwrap_or_else(|| {
-                let m = evid.iter().map(|v| v.abs()).sum::<f64>() / evid.len().max(1) as f64;
-                if m > 0.0 {
-                    1.0 / m
-                } else {
-                    1.0
-                }
-            });
+            let beta = opts.beta.unwrap_or(km.model().beta_auto);
             beta_used = Some(beta);
             let mut cmap = Array2::<usize>::zeros((fh, fw));
             for &r in own {
@@ -656,7 +762,7 @@ fn explain_target(
                 Selection::Location { .. } => {
                     let r = selected[0];
                     let c = cluster.unwrap_or(labels[r]);
-                    let e = km.explain(locs.data.row(r), c, beta)?;
+                    let e = km.explain(locs.data.row(r), c, beta, r)?;
                     groups.push((
                         format!("cluster {c}{loc_label}"),
                         Some(c),
@@ -673,8 +779,8 @@ fn explain_target(
                         let rows: Vec<usize> =
                             own.iter().copied().filter(|&r| labels[r] == c).collect();
                         let ex = rows
-                            .iter()
-                            .map(|&r| km.explain(locs.data.row(r), c, beta))
+                            .par_iter()
+                            .map(|&r| km.explain(locs.data.row(r), c, beta, r))
                             .collect::<Result<Vec<_>>>()?;
                         groups.push((format!("cluster {c}"), Some(c), rows, ex));
                     }
@@ -693,20 +799,29 @@ fn explain_target(
             g + 1
         ));
         let mut fr = Array3::<f32>::zeros((fh, fw, fc));
-        let (mut score, mut prop) = (0.0, 0.0);
+        let mut channels = vec![0.0; fc];
+        let (mut score, mut dissipated) = (0.0, 0.0);
         for (&r, e) in rows.iter().zip(&ex) {
             let (_, i, j) = locs.index[r];
-            for k in 0..fc {
-                fr[[i, j, k]] += e.relevance[k] as f32;
+            for (k, &v) in e.relevance.iter().enumerate().take(fc) {
+                fr[[i, j, k]] += v as f32;
+                channels[k] += v;
             }
             score += e.score;
-            prop += e.propagated;
+            dissipated += e.dissipated;
         }
+        let bridge = Explanation::new(
+            rows.first().copied().unwrap_or(0),
+            score,
+            channels,
+            dissipated,
+        );
         let t = Instant::now();
         let res = prep.ctx.propagate(&fr)?;
         let lrp_s = t.elapsed().as_secs_f64();
         lrp_total += lrp_s;
-        let residual = score - prop;
+        let pixels = res.heatmap();
+        let pixel_sum = pixels.iter().map(|&v| f64::from(v)).sum();
         heatmaps.push(Heatmap {
             label,
             cluster,
@@ -714,19 +829,13 @@ fn explain_target(
                 .iter()
                 .map(|&r| (locs.index[r].1, locs.index[r].2))
                 .collect(),
-            pixels: res.heatmap(),
+            pixels,
             feature_relevance: fr,
-            bridge: BridgeStats {
-                score,
-                propagated: prop,
-                residual,
-                residual_share: if score != 0.0 {
-                    residual / score
-                } else {
-                    f64::NAN
-                },
+            explanation: StagedExplanation {
+                bridge,
+                stages: res.layers,
+                pixel_sum,
             },
-            stages: res.layers,
             lrp_s,
         });
     }

@@ -7,7 +7,7 @@
 //! `Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]]`, `G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]`,
 //! `Aᵀ = [[1,1,1,0],[0,1,−1,−1]]`.
 
-use crate::ops::{matmul, Kernel, Post};
+use crate::kernel::{matmul, Kernel, Post};
 use ndarray::{Array3, ArrayView3};
 use rayon::prelude::*;
 

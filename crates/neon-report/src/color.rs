@@ -9,7 +9,7 @@ use image::{ImageEncoder, RgbImage};
 use ndarray::{ArrayView2, ArrayView3};
 
 use crate::error::check_finite;
-use crate::ReportError;
+use crate::error::ReportError;
 
 /// An 8-bit sRGB colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

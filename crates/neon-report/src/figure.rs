@@ -7,8 +7,9 @@ use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingA
 use plotters::style::{IntoFont, RGBColor, TextStyle, WHITE};
 
 use crate::color::encode_png;
+use crate::error::ReportError;
+use crate::font;
 use crate::io::write_atomic;
-use crate::{font, ReportError};
 
 /// A rendered chart: the same picture as an SVG document and as a PNG image.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use plotters::style::FontStyle;
 
-use crate::ReportError;
+use crate::error::ReportError;
 
 /// The bytes of DejaVu Sans, embedded at compile time.
 pub(crate) const DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");

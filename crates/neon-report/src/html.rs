@@ -6,8 +6,9 @@ use std::path::Path;
 
 use base64::Engine as _;
 
+use crate::error::ReportError;
+use crate::figure::Figure;
 use crate::io::write_atomic;
-use crate::{Figure, ReportError};
 
 /// One row of a claims table: what the chapter states, what was measured, and whether it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

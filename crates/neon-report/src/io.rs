@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::ReportError;
+use crate::error::ReportError;
 
 /// Write `bytes` to `path` atomically (the core library's temporary-sibling-then-rename writer),
 /// naming the path in the error.

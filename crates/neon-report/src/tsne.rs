@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::error::check_finite;
-use crate::ReportError;
+use crate::error::ReportError;
 
 /// Floor on probabilities, as NumPy's double machine epsilon.
 const MACHINE_EPSILON: f64 = f64::EPSILON;

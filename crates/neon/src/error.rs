@@ -125,6 +125,11 @@ pub enum NeonError {
         /// What is wrong.
         reason: String,
     },
+    /// A hyperparameter or rule option fails one of its checks. Each model (and the rule
+    /// options) has its own error type with one variant per check; [`NeonError::check`]
+    /// returns it, so callers can match the variant.
+    #[error("parameter {}: {}", .0.parameter(), .0)]
+    Hyperparameter(Box<dyn ParamCheck>),
     /// Two arrays that must agree in shape do not.
     #[error("{what}: expected {expected}, found {found}")]
     ShapeMismatch {
@@ -183,6 +188,14 @@ pub enum NeonError {
         /// Version this build reads.
         supported: u32,
     },
+    /// A Parquet or Arrow IPC file could not be read or written.
+    #[error("{file}: {message}")]
+    ColumnarFormat {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A `.npy` file could not be read as a 2-D float array.
     #[error("{file}: {message}")]
     Npy {
@@ -193,7 +206,34 @@ pub enum NeonError {
     },
 }
 
+/// One failed check of a hyperparameter: implemented by each model's error type (one variant
+/// per check) and by the rule options' (`OptionsError`).
+pub trait ParamCheck: std::error::Error + Send + Sync + 'static {
+    /// The parameter's name, as the chapter and the library spell it (`gamma`, `n_clusters`).
+    fn parameter(&self) -> &'static str;
+    /// The check as `Any`, for [`NeonError::check`].
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
 impl NeonError {
+    /// The failed check of a [`NeonError::Hyperparameter`] error, if it is of type `T`.
+    pub fn check<T: ParamCheck>(&self) -> Option<&T> {
+        match self {
+            NeonError::Hyperparameter(check) => check.as_any().downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The name of the parameter an error is about ([`NeonError::InvalidParameter`] or
+    /// [`NeonError::Hyperparameter`]).
+    pub fn parameter(&self) -> Option<&str> {
+        match self {
+            NeonError::InvalidParameter { name, .. } => Some(name),
+            NeonError::Hyperparameter(check) => Some(check.parameter()),
+            _ => None,
+        }
+    }
+
     /// Shorthand for [`NeonError::InvalidParameter`].
     pub fn param(name: &str, reason: impl Into<String>) -> Self {
         NeonError::InvalidParameter {
@@ -210,3 +250,25 @@ impl NeonError {
         }
     }
 }
+
+/// Implement [`ParamCheck`] and `From<…> for NeonError` for an error enum with one variant per
+/// check; `$name` maps each variant to the parameter it checks.
+macro_rules! param_check {
+    ($ty:ty, |$e:ident| $name:expr) => {
+        impl $crate::error::ParamCheck for $ty {
+            fn parameter(&self) -> &'static str {
+                let $e = self;
+                $name
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+        }
+        impl From<$ty> for $crate::error::NeonError {
+            fn from(check: $ty) -> Self {
+                $crate::error::NeonError::Hyperparameter(Box::new(check))
+            }
+        }
+    };
+}
+pub(crate) use param_check;

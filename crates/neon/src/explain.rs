@@ -2,6 +2,8 @@
 //! feature, their sum, and the part a rule dissipated, so that the user can check conservation
 //! `Σ_i R_i + dissipated = f(x)` (§2, conservation property).
 
+use crate::options::Target;
+use ndarray::ArrayView1;
 use serde::{Deserialize, Serialize};
 
 /// The explanation of one prediction.
@@ -60,4 +62,16 @@ impl Explanation {
             .map(|r| if total > 0.0 { r.abs() / total } else { 0.0 })
             .collect()
     }
+}
+
+/// A model prepared to score and explain one target, point by point.
+pub trait PointExplainer: Sync {
+    /// The target it explains.
+    fn target(&self) -> Target;
+    /// Number of input features.
+    fn n_features(&self) -> usize;
+    /// The model's score `f(x)`; `exclude` leaves training point `exclude` out (leave-one-out).
+    fn score(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64;
+    /// The explanation of `f(x)`, labelled with data row `row`.
+    fn explain(&self, x: ArrayView1<f64>, exclude: Option<usize>, row: usize) -> Explanation;
 }

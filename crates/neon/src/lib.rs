@@ -25,20 +25,26 @@
 
 pub mod compare;
 pub mod data;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod io;
 pub mod kernels;
 pub mod models;
 pub mod network;
+pub mod options;
 pub mod persist;
 pub mod query;
 pub mod rules;
+#[cfg(test)]
+mod testutil;
 
 pub use data::Dataset;
+pub use engine::{Model, Queries};
 pub use error::{NeonError, Result};
 pub use explain::Explanation;
-pub use models::{ExplainOptions, FittedModel, Queries, Target};
+pub use models::FittedModel;
+pub use options::{ExplainOptions, RuleSet, Target};
 pub use persist::ModelFile;
 
 #[cfg(doctest)]

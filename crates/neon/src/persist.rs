@@ -13,6 +13,9 @@ pub const MODEL_FORMAT: &str = "neon-model";
 /// Version of the model file layout this build writes and reads.
 pub const MODEL_VERSION: u32 = 1;
 
+/// What [`ModelFile::producer`] records: this library's package name and version.
+pub const PRODUCER: &str = concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"));
+
 /// A fitted model with everything needed to apply it to raw data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFile {
@@ -20,6 +23,10 @@ pub struct ModelFile {
     pub format: String,
     /// Layout version, [`MODEL_VERSION`].
     pub version: u32,
+    /// The library and version that wrote the file (`neon 0.1.0`); empty in files written
+    /// before it was recorded.
+    #[serde(default)]
+    pub producer: String,
     /// Feature (column) names, in model order.
     pub feature_names: Vec<String>,
     /// Transform from raw values to model space.
@@ -34,6 +41,7 @@ impl ModelFile {
         ModelFile {
             format: MODEL_FORMAT.to_string(),
             version: MODEL_VERSION,
+            producer: PRODUCER.to_string(),
             feature_names,
             transform,
             model,
@@ -107,28 +115,10 @@ impl ModelFile {
                 points.ncols()
             )));
         }
-        match &self.model {
-            crate::models::FittedModel::Kde(kde) => {
-                if !(kde.gamma.is_finite() && kde.gamma > 0.0) {
-                    return Err(format_error(format!(
-                        "gamma must be > 0, got {}",
-                        kde.gamma
-                    )));
-                }
-                if points.nrows() < 2 {
-                    return Err(format_error("KDE needs at least 2 training points".into()));
-                }
-            }
-            crate::models::FittedModel::Kmeans(km) => {
-                if km.centroids.ncols() != d || km.centroids.nrows() < 2 {
-                    return Err(format_error(format!(
-                        "centroids have shape {}x{}, expected at least 2 rows of {d} columns",
-                        km.centroids.nrows(),
-                        km.centroids.ncols()
-                    )));
-                }
-            }
-        }
+        self.model
+            .model()
+            .validate()
+            .map_err(|e| format_error(e.to_string()))?;
         Ok(())
     }
 }

@@ -1,10 +1,10 @@
 //! The rows a saved model is asked about, read chunk by chunk: the model's own training rows
-//! (leave-one-out), a `.npy` array, or a CSV file whose columns are picked by the model's
-//! feature names and transformed with its stored transform. One reader serves explaining all
+//! (leave-one-out), a `.npy` array, or a CSV, Parquet or Arrow IPC file whose columns are
+//! picked by the model's feature names and transformed with its stored transform. One reader serves explaining all
 //! rows at once (one chunk) and streaming a file larger than memory (bounded chunks), so both
 //! see the same numbers.
 
-use crate::data::{is_npy, CsvChunks, Dataset};
+use crate::data::{is_npy, Columnar, ColumnarChunks, CsvChunks, Dataset};
 use crate::error::{NeonError, Result};
 use crate::models::Queries;
 use crate::persist::ModelFile;
@@ -56,6 +56,10 @@ enum Inner<'a> {
         size: u64,
         model: &'a ModelFile,
     },
+    Columnar {
+        chunks: Box<ColumnarChunks>,
+        model: &'a ModelFile,
+    },
 }
 
 /// Where query rows come from (see the module documentation).
@@ -66,7 +70,7 @@ pub struct QuerySource<'a> {
 }
 
 impl<'a> QuerySource<'a> {
-    /// Rows of `data` (CSV or `.npy`, raw values), or the model's training rows when `data` is
+    /// Rows of `data` (CSV, Parquet, Arrow IPC or `.npy`, raw values), or the model's training rows when `data` is
     /// `None`.
     pub fn open(model: &'a ModelFile, data: Option<&Path>) -> Result<Self> {
         let inner = match data {
@@ -79,6 +83,10 @@ impl<'a> QuerySource<'a> {
                     points: model.transform.apply(&data)?,
                 }
             }
+            Some(path) if Columnar::of(path).is_some() => Inner::Columnar {
+                chunks: Box::new(ColumnarChunks::open(path, Some(&model.feature_names))?),
+                model,
+            },
             Some(path) => {
                 let file = File::open(path).map_err(|e| NeonError::io(path, e))?;
                 let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -101,12 +109,13 @@ impl<'a> QuerySource<'a> {
         })
     }
 
-    /// Number of rows, where known before reading (training rows, `.npy`).
+    /// Number of rows, where known before reading (training rows, `.npy`, Parquet).
     pub fn total_rows(&self) -> Option<usize> {
         match &self.inner {
             Inner::LeaveOneOut { n } => Some(*n),
             Inner::Memory { points } => Some(points.nrows()),
             Inner::Csv { .. } => None,
+            Inner::Columnar { chunks, .. } => chunks.total_rows(),
         }
     }
 
@@ -120,6 +129,11 @@ impl<'a> QuerySource<'a> {
                 let rest = size.saturating_sub(read) as f64 / per_row.max(1.0);
                 Some(rows as u64 + rest.round() as u64)
             }
+            Inner::Columnar { chunks, .. } => Some(
+                chunks
+                    .total_rows()
+                    .map_or(chunks.rows_read() as u64, |n| n as u64),
+            ),
             _ => self.total_rows().map(|n| n as u64),
         }
     }
@@ -158,6 +172,14 @@ impl<'a> QuerySource<'a> {
                 })
             }
             Inner::Csv { chunks, model, .. } => match chunks.next_chunk(max)? {
+                Some(raw) => Some(QueryChunk {
+                    start,
+                    len: raw.n_rows(),
+                    points: Some(model.transform.apply(&raw)?),
+                }),
+                None => None,
+            },
+            Inner::Columnar { chunks, model } => match chunks.next_chunk(max)? {
                 Some(raw) => Some(QueryChunk {
                     start,
                     len: raw.n_rows(),

@@ -2,11 +2,10 @@
 //! and insertion curves against a random ordering, rank agreement, and cost per explanation.
 //! Also the baselines of `neon explain --method …`.
 
-use super::emit;
-use crate::cli::ExplainArgs;
+use crate::cli::{EvaluateArgs, EvaluateFormat, ExplainArgs};
+use crate::output::emit;
 use crate::progress::DelayedProgress;
 use anyhow::Context;
-use clap::{Args, ValueEnum};
 use ndarray::Array2;
 use neon::compare::{
     evaluate, explain_rows_with, EvaluationConfig, EvaluationReport, Method, MethodOptions,
@@ -15,76 +14,7 @@ use neon::compare::{
 use neon::models::{ExplainOptions, FittedModel, Queries, Target};
 use neon::{Dataset, Explanation, ModelFile};
 use neon_report::{Curve, LineChart};
-use std::path::{Path, PathBuf};
-
-/// Output format of `neon evaluate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EvaluateFormat {
-    /// The full report as a JSON document (curves, per-seed AUCs, agreement matrix, costs).
-    Json,
-    /// Aligned text tables.
-    Table,
-}
-
-/// `neon evaluate` arguments.
-#[derive(Debug, Args)]
-pub struct EvaluateArgs {
-    /// Fitted model file.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// New data (raw values; transformed with the model's stored transform).
-    #[arg(long, conflicts_with = "leave_one_out")]
-    pub data: Option<PathBuf>,
-    /// Use the model's own training rows, each against the model without that row.
-    #[arg(long)]
-    pub leave_one_out: bool,
-    /// What to explain: outlier, inlier, inlier-rff (KDE) or cluster (k-means).
-    #[arg(long)]
-    pub target: String,
-    /// Methods to compare, comma-separated: neon, shapley-exact, shapley-sampling,
-    /// integrated-gradients, occlusion (default: all; shapley-exact only up to 20 features).
-    #[arg(long, value_delimiter = ',')]
-    pub methods: Option<Vec<String>>,
-    /// 0-based data rows (default: every row).
-    #[arg(long, value_delimiter = ',')]
-    pub rows: Option<Vec<usize>>,
-    /// Orderings sampled per row by shapley-sampling.
-    #[arg(long, default_value_t = 1000)]
-    pub samples: usize,
-    /// Integration steps of integrated-gradients.
-    #[arg(long, default_value_t = neon::compare::DEFAULT_STEPS)]
-    pub steps: usize,
-    /// Seed of shapley-sampling, the marginal draws, the random orderings and the random
-    /// features.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Reference point of the baselines and the removal curves: this 0-based training row
-    /// (default: the mean of the training data in model space).
-    #[arg(long)]
-    pub reference_row: Option<usize>,
-    /// Random orderings (seeds) of the random baseline.
-    #[arg(long, default_value_t = 10)]
-    pub random_orders: usize,
-    /// Draws from the data's marginals per row for the marginal-removal curve.
-    #[arg(long, default_value_t = 16)]
-    pub marginal_draws: usize,
-    /// Stiffness β of NEON's soft argmin (default: γ for outlier; 1/mean f_c for cluster).
-    #[arg(long, allow_negative_numbers = true)]
-    pub beta: Option<f64>,
-    /// Number H of random Fourier features (inlier-rff).
-    #[arg(long, default_value_t = 2500)]
-    pub n_features: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = EvaluateFormat::Table)]
-    pub format: EvaluateFormat,
-    /// Write the report to this file instead of stdout (atomically).
-    #[arg(short = 'o', long = "output")]
-    pub output: Option<PathBuf>,
-    /// Write the removal, marginal-removal and insertion curves as PNG and SVG into this
-    /// directory (created if missing).
-    #[arg(long)]
-    pub plot_dir: Option<PathBuf>,
-}
+use std::path::Path;
 
 /// A baseline chosen with `neon explain --method` (NEON itself is `None`).
 #[derive(Debug, Clone)]

@@ -3,16 +3,15 @@
 //! whether the rows come in one chunk or many (`--chunk-rows`), so the output is the same byte
 //! for byte either way.
 
-use super::emit;
 use super::evaluate::Baseline;
 use crate::cli::{ExplainArgs, ScoreArgs};
-use crate::output::{self, Columns, ExplanationWriter, Sink};
+use crate::output::{self, emit_bytes, Columns, ExplanationWriter, Sink};
 use crate::progress::DelayedProgress;
 use neon::compare::Method;
 use neon::data::is_npy;
+use neon::engine::{ApproxBound, ApproxExplainer};
 use neon::kernels::{Compute, Precision, BATCH_MIN_ROWS};
-use neon::models::kde::{ApproxBound, ApproxKde, ApproxOutlier};
-use neon::models::{resolve_rows, BatchExplainer, ExplainOptions, FittedModel, Target};
+use neon::models::{resolve_rows, BatchExplainer, ExplainOptions, FittedModel, Model, Target};
 use neon::query::{QueryChunk, QuerySource};
 use neon::{Explanation, ModelFile};
 use std::collections::{BTreeSet, HashMap};
@@ -35,18 +34,11 @@ fn data_path(query: &crate::cli::QueryArgs) -> anyhow::Result<Option<&Path>> {
     }
 }
 
-fn default_target(model: &FittedModel) -> Target {
-    model
-        .entry()
-        .and_then(|e| e.targets.first().copied())
-        .unwrap_or(Target::Outlier)
-}
-
 pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     let file = ModelFile::load(&args.query.model)?;
     let target = match &args.target {
         Some(t) => t.parse()?,
-        None => default_target(&file.model),
+        None => file.model.default_target(),
     };
     let mut source = QuerySource::open(&file, data_path(&args.query)?)?;
     let chunk = source
@@ -58,25 +50,15 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     let scores = file
         .model
         .score_rows(queries, Some(&rows), target, &options)?;
-    let clusters = match &file.model {
-        FittedModel::Kmeans(km) => {
-            let (points, _) = file.model.query_points(queries);
-            Some(
-                rows.iter()
-                    .map(|&r| km.predict(points.row(r)))
-                    .collect::<Vec<_>>(),
-            )
-        }
-        FittedModel::Kde(_) => None,
-    };
+    let clusters = file.model.clusters(queries, &rows);
     let text = output::scores(
-        args.query.format,
+        args.query.format()?,
         target,
         &rows,
         &scores,
         clusters.as_deref(),
     )?;
-    emit(&text, args.query.output.as_deref())
+    emit_bytes(&text, args.query.output.as_deref())
 }
 
 /// The rule options given on the command line, checked.
@@ -97,11 +79,7 @@ pub(super) fn options(args: &ExplainArgs) -> anyhow::Result<ExplainOptions> {
 /// mode, or a baseline.
 enum Engine<'a> {
     Neon(BatchExplainer<'a>),
-    Approx {
-        approx: ApproxKde<'a>,
-        beta: f64,
-        epsilon: f64,
-    },
+    Approx(Box<dyn ApproxExplainer + 'a>),
     Baseline(Baseline),
 }
 
@@ -124,16 +102,12 @@ impl Engine<'_> {
                 .into_iter()
                 .map(|e| (e, None))
                 .collect(),
-            Engine::Approx {
-                approx,
-                beta,
-                epsilon,
-            } => {
+            Engine::Approx(approx) => {
                 let (points, loo) = model.query_points(queries);
                 approx
-                    .explain_outlier(points, rows, loo, *beta, *epsilon, tick)
+                    .explain(points, rows, loo, tick)
                     .into_iter()
-                    .map(|ApproxOutlier { explanation, bound }| (explanation, Some(bound)))
+                    .map(|(explanation, bound)| (explanation, Some(bound)))
                     .collect()
             }
             Engine::Baseline(baseline) => baseline
@@ -195,24 +169,18 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     };
     let engine = match (&baseline, scale.tolerance) {
         (Some(b), _) => Engine::Baseline(b.clone()),
-        (None, Some(tolerance)) => match (model, target) {
-            (FittedModel::Kde(kde), Target::Outlier) => Engine::Approx {
-                approx: ApproxKde::new(kde, tolerance, compute.tiles)?,
-                beta: args.beta.unwrap_or(kde.gamma),
-                epsilon: args.epsilon,
-            },
-            _ => anyhow::bail!("--tolerance applies to KDE models with --target outlier"),
-        },
+        (None, Some(tolerance)) => Engine::Approx(model.approximate_explainer(
+            target,
+            &options,
+            tolerance,
+            compute.tiles,
+        )?),
         (None, None) => Engine::Neon(BatchExplainer::new(
             model, target, &options, &compute, n_rows,
         )?),
     };
 
-    let beta_used = match (model, args.beta) {
-        (_, Some(b)) => b,
-        (FittedModel::Kde(k), None) => k.gamma,
-        (FittedModel::Kmeans(k), None) => k.beta_auto,
-    };
+    let beta_used = args.beta.unwrap_or_else(|| model.default_beta());
     let mut parameters = serde_json::json!({
         "model": model.name(),
         "rule": options.rule.to_string(),
@@ -234,7 +202,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         bound: scale.tolerance.is_some(),
     };
     let mut writer =
-        ExplanationWriter::new(args.query.format, target, &file.feature_names, columns);
+        ExplanationWriter::new(args.query.format()?, target, &file.feature_names, columns);
     let mut sink = Sink::open(args.query.output.as_deref())?;
     let total = wanted.map(|w| w.len() as u64).or(source.estimated_rows());
     let progress = DelayedProgress::new(total.unwrap_or(0), "explaining", show_progress);

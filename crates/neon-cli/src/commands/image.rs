@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use neon_cnn::bridge::GammaSpec;
-use neon_cnn::explain::npy_bytes;
+use neon_cnn::explain::{npy_bytes, IMAGE_EPSILON, IMAGE_N_FEATURES};
 use neon_cnn::lrp::{presets, PoolRule, Rule};
 use neon_cnn::network::VggConfig;
 use neon_cnn::preprocess::{load_image, Preprocess, Resize};
@@ -49,7 +49,8 @@ pub struct ExplainImageArgs {
     #[arg(long, default_value = "pool5")]
     pub layer: String,
     /// What to explain: outlier (KDE, Appendix A.1), inlier-rff (KDE through random features,
-    /// A.2) or cluster (k-means membership, A.3).
+    /// A.2) or cluster (k-means membership, A.3) — the names of `neon explain`. Its `inlier`
+    /// (uniform rule, §3.2) cannot be grounded on activations and is refused here.
     #[arg(long, default_value = "outlier")]
     pub target: String,
     /// Explain the one location I,J (row, column of the feature map).
@@ -75,14 +76,17 @@ pub struct ExplainImageArgs {
     /// nearest neighbour in the data set). Default 1.
     #[arg(long, allow_negative_numbers = true)]
     pub gamma_rel: Option<f64>,
-    /// Soft-min stiffness β (default: γ for outlier, 1 / mean |f_c| for cluster).
+    /// Soft-min stiffness β (default: γ for outlier, 1 / mean f_c over the fitted locations for
+    /// cluster, as `neon explain`).
     #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
-    /// Number H of random features (inlier-rff).
-    #[arg(long, default_value_t = 1000)]
+    /// Number H of random features (inlier-rff), drawn as `neon explain --n-features` draws
+    /// them for the same --seed. Default for images 1000 (`neon explain`: 2500 for tables).
+    #[arg(long, default_value_t = IMAGE_N_FEATURES)]
     pub n_features: usize,
-    /// Stabiliser ε of the cosine part of A.2 (inlier-rff).
-    #[arg(long, default_value_t = 0.1)]
+    /// Stabiliser ε of the cosine part of A.2 (inlier-rff). Default for images 0.1 (`neon
+    /// explain`: 1e-9 for tables).
+    #[arg(long, default_value_t = IMAGE_EPSILON)]
     pub epsilon: f64,
     /// LRP preset from the cut layer to the pixels: epsilon-gamma-box, epsilon-plus-flat,
     /// epsilon, lrp-0.
@@ -219,7 +223,7 @@ impl Stages {
 fn target_name(t: &Target) -> &'static str {
     match t {
         Target::Outlier => "outlier (KDE, A.1)",
-        Target::InlierRff { .. } => "inlier (KDE through random features, A.2)",
+        Target::InlierRff { .. } => "inlier-rff (KDE through random features, A.2)",
         Target::Cluster { .. } => "cluster membership (k-means, A.3)",
     }
 }
@@ -495,8 +499,8 @@ pub fn explain_image(args: ExplainImageArgs, show_progress: bool) -> anyhow::Res
             "  {}: score {:.4e}, on activations {:.1} %, reaching the pixels {:.1} %",
             s.label,
             s.bridge.score,
-            100.0 * (1.0 - s.bridge.residual_share),
-            100.0 * (1.0 - s.total_residual_share),
+            100.0 * (1.0 - s.bridge.dissipated_share),
+            100.0 * (1.0 - s.total_dissipated_share),
         );
     }
     println!(

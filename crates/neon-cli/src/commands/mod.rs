@@ -9,7 +9,6 @@ mod fit;
 pub mod image;
 
 use crate::cli::{Cli, Command};
-use std::path::Path;
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -23,22 +22,4 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args, show_progress),
         Command::ExplainImage(args) => image::explain_image(args, show_progress),
     }
-}
-
-/// Print `text` to stdout, or write it atomically to `path`.
-pub fn emit(text: &str, path: Option<&Path>) -> anyhow::Result<()> {
-    match path {
-        Some(path) => {
-            neon::io::write_atomic(path, text.as_bytes())
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            eprintln!("wrote {}", path.display());
-        }
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-        }
-    }
-    Ok(())
 }

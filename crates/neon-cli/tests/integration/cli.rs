@@ -361,3 +361,67 @@ fn missing_file_error_names_the_file_and_says_the_cause_once() {
     assert!(err.contains("nope.csv"), "{err}");
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+/// `neon fit NAME` exists for every model of the registry, takes a flag per fit parameter, and
+/// writes the model the library fits with the same values on the same transformed data.
+#[test]
+fn every_registry_model_is_fitted_by_neon_fit_as_by_the_library() {
+    use neon::data::transform::parse_steps;
+    use neon::data::FittedTransform;
+    use neon::models::{FitValues, Model, ParamKind, ParamValue, REGISTRY};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let columns: Vec<String> = crate::common::SPENDING
+        .split(',')
+        .map(String::from)
+        .collect();
+    let dataset = neon::Dataset::load(&crate::common::wholesale(), Some(&columns)).expect("data");
+    let steps = parse_steps("log,standardize").expect("steps");
+    let (_, values) = FittedTransform::fit(&steps, &dataset).expect("transform");
+    for entry in REGISTRY {
+        let mut flags: Vec<String> = Vec::new();
+        let mut given = Vec::new();
+        for p in entry.params.iter().filter(|p| p.default.is_none()) {
+            let (text, value) = match p.kind {
+                ParamKind::Real => ("0.5", ParamValue::Real(0.5)),
+                ParamKind::Count | ParamKind::Seed => ("3", ParamValue::Integer(3)),
+            };
+            flags.push(format!("--{}", p.name.replace('_', "-")));
+            flags.push(text.to_string());
+            given.push((p.name, value));
+        }
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let path = fit_wholesale(
+            dir.path(),
+            &format!("{}.json", entry.name),
+            entry.name,
+            &flags,
+        );
+        let file = neon::ModelFile::load(&path).expect("load");
+        assert_eq!(file.model.name(), entry.name);
+        let checked = FitValues::new(entry.params, &given, false).expect("values");
+        let expected = (entry.fit)(&checked, values.view()).expect("fit");
+        assert_eq!(file.model.summary(), expected.summary(), "{}", entry.name);
+        let gap = (&file.model.training_points() - &expected.training_points())
+            .iter()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            gap < 1e-12,
+            "{}: training points differ by {gap}",
+            entry.name
+        );
+        // a required parameter left out is named by its flag
+        if let Some(p) = entry.params.iter().find(|p| p.default.is_none()) {
+            let out = neon(&[
+                "fit",
+                entry.name,
+                "--data",
+                crate::common::wholesale().to_str().expect("path"),
+                "-o",
+                dir.path().join("x.json").to_str().expect("path"),
+            ]);
+            assert!(!out.status.success());
+            let flag = format!("--{}", p.name.replace('_', "-"));
+            assert!(stderr(&out).contains(&flag), "{}", stderr(&out));
+        }
+    }
+}

@@ -64,6 +64,11 @@ fn bad_inputs_fail_with_a_clear_message_and_write_nothing() {
             "unknown target `density`",
         ),
         (
+            vec!["--image", s(&ok), "--target", "inlier"],
+            vec![],
+            "use `inlier-rff`",
+        ),
+        (
             vec!["--image", s(&ok), "--layer", "fc7"],
             vec![],
             "unknown layer `fc7`",
@@ -194,6 +199,13 @@ fn a_small_image_is_explained_end_to_end_when_the_weights_are_present() {
         .expect("heatmaps");
     assert_eq!(maps.len(), 2);
     assert!(maps[0]["stages"][0]["absorbed_share"].is_number());
-    assert!(maps[0]["bridge"]["residual_share"].is_number());
+    assert!(maps[0]["bridge"]["dissipated_share"].is_number());
+    let bridge = &maps[0]["bridge"];
+    let (score, sum, dissipated) = (
+        bridge["score"].as_f64().expect("score"),
+        bridge["relevance_sum"].as_f64().expect("relevance_sum"),
+        bridge["dissipated"].as_f64().expect("dissipated"),
+    );
+    assert!((sum + dissipated - score).abs() < 1e-9 * score.abs().max(1.0));
     assert!(json["explanation"]["timings"]["forward_s"].is_number());
 }

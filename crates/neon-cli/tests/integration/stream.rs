@@ -254,7 +254,7 @@ fn scale_options_are_checked() {
     let cases: [(&[&str], &str); 4] = [
         (
             &["--tolerance", "1e-3", "--target", "inlier"],
-            "--tolerance applies to KDE models",
+            "parameter --tolerance: the approximate mode explains the KDE outlier target",
         ),
         (
             &["--tolerance", "2", "--target", "outlier"],
@@ -299,7 +299,7 @@ fn chunked_output_is_byte_identical_for_every_target_rule_and_format() {
             .expect("a fitted model of every registered kind")
             .1;
         let model = model.to_str().expect("path");
-        for &target in entry.targets {
+        for target in entry.targets() {
             for rule in entry.rules_for(target) {
                 for format in ["json", "jsonl", "csv", "table"] {
                     for source in [["--leave-one-out", ""], ["--data", data]] {

@@ -1,254 +1,198 @@
-//! KDE on locations with leave-one-out (Appendix A.1, A.2).
+//! KDE on locations (Appendix A.1, A.2): the core's `neon::models::Kde` fitted on the member
+//! locations, each member scored leave-one-out.
 
-use ndarray::{Array1, Array2};
-use rand::SeedableRng;
-use rand_distr::{Distribution, Normal, Uniform};
+use ndarray::{ArrayView1, ArrayView2, Axis};
+use neon::models::kde::KdeExplainer;
+use neon::models::{ExplainOptions, Kde, KdeParams, RuleSet, Target};
+use neon::Explanation;
 
-use super::{par_rows, softmin, sq_dists, LocationRelevance};
 use crate::error::{CnnError, Result};
 
-/// KDE `p̃(x) = 1/N Σ_k exp(−γ‖x − u_k‖²)` (Eq. 1) over the locations, each location scored
-/// against all the others (leave-one-out: with itself in the sum every location would get the
-/// same score and the map would be flat).
+/// The core's KDE `p̃(x) = 1/N Σ_k exp(−γ‖x − u_k‖²)` (Eq. 1) fitted on the *member* rows of
+/// a [`Locations`](super::Locations) data matrix, and the map from a location's row to its
+/// index among the members.
 ///
-/// The sum can be restricted to some rows, the *members* (see [`Kde::with_members`]): then the
-/// other rows are new points scored against the members only — the inspection set-up where the
-/// model is fitted on defect-free reference images and the test image's locations are explained.
+/// A member is scored leave-one-out (the core's `exclude`): with itself in the sum every
+/// location of the chapter's single-image set-up (§5.2) would get the same score and the map
+/// would be flat. A row that is not a member is a new point scored against all members — the
+/// inspection set-up where the model is fitted on defect-free reference images and the test
+/// image's locations are explained.
 #[derive(Debug, Clone)]
-pub struct Kde {
-    data: Array2<f64>,
-    d2: Array2<f64>,
-    gamma: f64,
-    /// Rows in the sum of Eq. 1 (all rows unless built with [`Kde::with_members`]).
-    members: Vec<bool>,
-    n_members: usize,
+pub struct LocationKde {
+    kde: Kde,
+    /// Index among the members of every row (`None`: not a member).
+    member_index: Vec<Option<usize>>,
 }
 
-impl Kde {
-    /// Fit on `data` (`N × C`, N ≥ 2) with kernel width `gamma` (see [`super::resolve_gamma`]).
-    pub fn new(data: Array2<f64>, gamma: f64) -> Result<Self> {
-        if data.nrows() < 2 {
-            return Err(CnnError::TooFewLocations {
-                model: "kde",
-                needed: 2,
-                found: data.nrows(),
-            });
-        }
-        if !(gamma.is_finite() && gamma > 0.0) {
-            return Err(CnnError::param(
-                "gamma",
-                format!("{gamma} must be positive"),
-            ));
-        }
-        let d2 = sq_dists(&data);
-        let n = data.nrows();
-        Ok(Kde {
-            data,
-            d2,
-            gamma,
-            members: vec![true; n],
-            n_members: n,
-        })
-    }
-
-    /// Fit with precomputed squared distances (from [`sq_dists`]).
-    pub fn with_distances(data: Array2<f64>, d2: Array2<f64>, gamma: f64) -> Result<Self> {
-        let members = vec![true; data.nrows()];
-        Self::with_members(data, d2, gamma, members)
-    }
-
-    /// Fit on the rows of `data` flagged in `members` (at least 2) with precomputed squared
-    /// distances between all rows; the other rows are scored against the members only. A member
-    /// row is still scored leave-one-out.
-    pub fn with_members(
-        data: Array2<f64>,
-        d2: Array2<f64>,
-        gamma: f64,
-        members: Vec<bool>,
-    ) -> Result<Self> {
-        let n = data.nrows();
-        if d2.dim() != (n, n) || members.len() != n {
+impl LocationKde {
+    /// Fit the core KDE with kernel parameter `gamma` on the rows of `data` (`N × C`) flagged in
+    /// `members` (at least 2).
+    pub fn fit(data: ArrayView2<f64>, members: &[bool], gamma: f64) -> Result<Self> {
+        if members.len() != data.nrows() {
             return Err(CnnError::BadShape {
-                what: "kde distances / members",
-                found: vec![d2.nrows(), d2.ncols(), members.len()],
-                expected: format!("{n}x{n} distances and {n} member flags"),
+                what: "kde members",
+                found: vec![members.len()],
+                expected: format!("{} member flags, one per location", data.nrows()),
             });
         }
-        let n_members = members.iter().filter(|&&m| m).count();
-        if n_members < 2 {
+        let rows: Vec<usize> = (0..data.nrows()).filter(|&r| members[r]).collect();
+        if rows.len() < 2 {
             return Err(CnnError::TooFewLocations {
                 model: "kde",
                 needed: 2,
-                found: n_members,
+                found: rows.len(),
             });
         }
-        Ok(Kde {
-            data,
-            d2,
-            gamma,
-            members,
-            n_members,
-        })
+        let points = data.select(Axis(0), &rows);
+        let kde = Kde::fit(KdeParams::new(gamma), points.view())?;
+        let mut member_index = vec![None; data.nrows()];
+        for (m, &r) in rows.iter().enumerate() {
+            member_index[r] = Some(m);
+        }
+        Ok(LocationKde { kde, member_index })
     }
 
-    /// Whether row `l` is in the sum of Eq. 1.
-    pub fn is_member(&self, l: usize) -> bool {
-        self.members.get(l).copied().unwrap_or(false)
+    /// Fit on every row of `data` (each scored leave-one-out).
+    pub fn fit_all(data: ArrayView2<f64>, gamma: f64) -> Result<Self> {
+        Self::fit(data, &vec![true; data.nrows()], gamma)
     }
 
-    /// Rows in the sum for scoring row `l`: the members other than `l`.
-    fn others(&self, l: usize) -> Vec<usize> {
-        (0..self.data.nrows())
-            .filter(|&k| k != l && self.members[k])
-            .collect()
+    /// The core model (fitted on the member rows, in row order).
+    pub fn model(&self) -> &Kde {
+        &self.kde
     }
 
     /// γ.
     pub fn gamma(&self) -> f64 {
-        self.gamma
+        self.kde.gamma
     }
 
-    /// Leave-one-out outlier score `o(x_l) = −1/γ log(1/(N−1) Σ_{k≠l} exp(−γ h_k))` (§3.1).
-    pub fn outlier_score(&self, l: usize) -> f64 {
-        let h: Vec<f64> = self.others(l).iter().map(|&k| self.d2[[l, k]]).collect();
-        let m = h.iter().cloned().fold(f64::INFINITY, f64::min);
-        let s: f64 = h.iter().map(|&v| (-self.gamma * (v - m)).exp()).sum();
-        m - (s / h.len() as f64).ln() / self.gamma
+    /// Number of member rows (the N of Eq. 1).
+    pub fn n_members(&self) -> usize {
+        self.kde.points.nrows()
     }
 
-    /// Leave-one-out outlier scores of every location.
-    pub fn outlier_scores(&self) -> Vec<f64> {
-        par_rows(self.data.nrows(), |l| self.outlier_score(l))
+    /// Whether row `row` is in the sum of Eq. 1.
+    pub fn is_member(&self, row: usize) -> bool {
+        self.exclude(row).is_some()
     }
 
-    /// Leave-one-out inlier score `p̃(x_l)` with the exact kernel (§3.2).
-    pub fn inlier_score(&self, l: usize) -> f64 {
-        let others = self.others(l);
-        others
-            .iter()
-            .map(|&k| (-self.gamma * self.d2[[l, k]]).exp())
-            .sum::<f64>()
-            / others.len() as f64
+    /// The training point left out when row `row` is scored: its index among the members, if
+    /// it is one (leave-one-out).
+    pub fn exclude(&self, row: usize) -> Option<usize> {
+        self.member_index.get(row).copied().flatten()
     }
 
-    /// Appendix A.1: `R_k = p_k o(a)`, `R_k^dot = p_k aᵀ(a − u_k)`, and
-    /// `R_i = Σ_k a_i(a_i − u_ik) / Σ_i' a_i'(a_i' − u_i'k) · R_k^dot = Σ_k p_k a_i (a_i − u_ik)`;
-    /// `p_k` is the soft-min with stiffness `beta` over the other locations.
-    pub fn explain_outlier(&self, l: usize, beta: f64) -> LocationRelevance {
-        let a = self.data.row(l);
-        let others = self.others(l);
-        let h: Vec<f64> = others.iter().map(|&k| self.d2[[l, k]]).collect();
-        let p = softmin(&h, beta);
-        // ū = Σ_k p_k u_k, then R_i = a_i (a_i − ū_i) since Σ_k p_k = 1.
-        let mut ubar = Array1::<f64>::zeros(a.len());
-        for (&k, &pk) in others.iter().zip(&p) {
-            ubar.scaled_add(pk, &self.data.row(k));
-        }
-        let rel = Array1::from_shape_fn(a.len(), |i| a[i] * (a[i] - ubar[i]));
-        LocationRelevance::new(rel, self.outlier_score(l))
+    /// Outlierness `o(x) = −1/γ log(1/N Σ_k exp(−γ‖x − u_k‖²))` (§3.1) of location row `row`
+    /// with activations `x`, leave-one-out for a member.
+    pub fn outlier_score(&self, x: ArrayView1<f64>, row: usize) -> f64 {
+        self.kde.outlier(x, self.exclude(row))
     }
 
-    /// Draw `n_features` random Fourier features for this KDE (§3.3, Eq. 3): `ω_j ~ N(0, 2γ I)`,
-    /// `b_j ~ U(0, 2π)`, seeded.
-    pub fn random_features(&self, n_features: usize, epsilon: f64, seed: u64) -> Result<RffModel> {
-        if n_features == 0 {
-            return Err(CnnError::param("n_features", "must be at least 1"));
-        }
-        if !(epsilon.is_finite() && epsilon >= 0.0) {
+    /// Exact inlierness `p̃(x)` (Eq. 1, §3.2) of location row `row`, leave-one-out for a member.
+    pub fn inlier_score(&self, x: ArrayView1<f64>, row: usize) -> f64 {
+        self.kde.inlier(x, self.exclude(row))
+    }
+
+    /// The outlier explainer of Appendix A.1: the core's soft argmin with stiffness `beta`
+    /// over the squared distances, then the grounded distance rule
+    /// `R_i = Σ_k p_k a_i (a_i − u_ik)`; `R^res` is reported as dissipated.
+    pub fn outlier_explainer(&self, beta: f64) -> Result<LocationExplainer<'_>> {
+        let options = ExplainOptions {
+            beta: Some(beta),
+            rule: RuleSet::Grounded,
+            ..ExplainOptions::default()
+        };
+        LocationExplainer::new(self, Target::Outlier, &options)
+    }
+
+    /// The random-feature inlier explainer of Appendix A.2: `n_features` random Fourier
+    /// features drawn by the core for `seed` (the same draw as `neon explain --target
+    /// inlier-rff --seed S --n-features H` on the member rows), then the grounded Fourier rule
+    /// with stabiliser `epsilon`; the ε-dissipated share is reported as dissipated.
+    pub fn rff_explainer(
+        &self,
+        n_features: usize,
+        epsilon: f64,
+        seed: u64,
+    ) -> Result<LocationExplainer<'_>> {
+        let options = ExplainOptions {
+            n_features,
+            epsilon,
+            seed,
+            trials: 1,
+            rule: RuleSet::Grounded,
+            beta: None,
+        };
+        LocationExplainer::new(self, Target::InlierRff, &options)
+    }
+}
+
+/// A [`LocationKde`] ready to score and explain one target (A.1 or A.2) location by location.
+#[derive(Debug)]
+pub struct LocationExplainer<'a> {
+    owner: &'a LocationKde,
+    core: KdeExplainer<'a>,
+    target: Target,
+}
+
+impl<'a> LocationExplainer<'a> {
+    fn new(owner: &'a LocationKde, target: Target, options: &ExplainOptions) -> Result<Self> {
+        let core = owner.kde.explainer(target, options)?;
+        if target == Target::InlierRff && core.draws().is_empty() {
             return Err(CnnError::param(
-                "epsilon",
-                format!("{epsilon} must be finite and >= 0"),
+                "n_features",
+                "no random features were drawn",
             ));
         }
-        let c = self.data.ncols();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let normal = Normal::new(0.0, (2.0 * self.gamma).sqrt())
-            .map_err(|e| CnnError::param("gamma", e.to_string()))?;
-        let uni = Uniform::new(0.0, 2.0 * std::f64::consts::PI);
-        let omega = Array2::from_shape_fn((n_features, c), |_| normal.sample(&mut rng));
-        let b = Array1::from_shape_fn(n_features, |_| uni.sample(&mut rng));
-        // Σ_k √2 cos(ω_j·u_k + b_j), kept as a sum so that one location can be left out.
-        let proj = self.data.dot(&omega.t()); // N × H
-        let phi = Array2::from_shape_fn(proj.dim(), |(k, j)| {
-            std::f64::consts::SQRT_2 * (proj[[k, j]] + b[j]).cos()
-        });
-        let mut sum_phi = Array1::<f64>::zeros(n_features);
-        for (row, _) in phi.outer_iter().zip(&self.members).filter(|(_, &m)| m) {
-            sum_phi += &row;
-        }
-        Ok(RffModel {
-            omega,
-            b,
-            phi,
-            sum_phi,
-            proj,
-            members: self.members.clone(),
-            n_members: self.n_members,
-            epsilon,
+        Ok(LocationExplainer {
+            owner,
+            core,
+            target,
         })
     }
-}
 
-/// KDE inlierness through random features (§3.3), leave-one-out per location.
-#[derive(Debug, Clone)]
-pub struct RffModel {
-    omega: Array2<f64>,
-    b: Array1<f64>,
-    phi: Array2<f64>,
-    sum_phi: Array1<f64>,
-    proj: Array2<f64>,
-    members: Vec<bool>,
-    n_members: usize,
-    epsilon: f64,
-}
+    /// The target (`outlier` or `inlier-rff`).
+    pub fn target(&self) -> Target {
+        self.target
+    }
 
-impl RffModel {
-    /// `μ_j` over the members other than `l`.
-    fn mu(&self, l: usize, j: usize) -> f64 {
-        if self.members[l] {
-            (self.sum_phi[j] - self.phi[[l, j]]) / (self.n_members - 1) as f64
-        } else {
-            self.sum_phi[j] / self.n_members as f64
+    /// The core's explainer (β, ε, the random-feature draw).
+    pub fn core(&self) -> &KdeExplainer<'a> {
+        &self.core
+    }
+
+    /// The model's score of location row `row` with activations `x`: `o(x)` (§3.1) or the
+    /// random-feature estimate `î(x)` (§3.3), leave-one-out for a member.
+    pub fn score(&self, x: ArrayView1<f64>, row: usize) -> f64 {
+        let exclude = self.owner.exclude(row);
+        match self.core.draws().first() {
+            Some(draw) if self.target == Target::InlierRff => {
+                self.core.explain_rff_draw(draw, x, exclude).0
+            }
+            _ => self.owner.kde.outlier(x, exclude),
         }
     }
 
-    /// `î(x_l) = 1/H Σ_j √2 cos(ω_j·x_l + b_j) μ_j` with `μ_j` over the other (member) locations.
-    pub fn inlier_score(&self, l: usize) -> f64 {
-        let h = self.b.len();
-        (0..h)
-            .map(|j| self.phi[[l, j]] * self.mu(l, j))
-            .sum::<f64>()
-            / h as f64
-    }
-
-    /// Appendix A.2: `R_j = R_j^sin + R_j^cos` with `R_j^sin = −sin(ω_j·a) sin(b_j) c_j`,
-    /// `R_j^cos = cos(ω_j·a) cos(b_j) c_j`, `c_j = √2 μ_j / H`, redistributed as
-    /// `R_i = Σ_j a_i ω_ij / (ω_j·a) R_j^sin + Σ_j a_i ω_ij / (ε_j + ω_j·a) R_j^cos`,
-    /// `ε_j = ε·sign(ω_j·a)`; the sine ratio uses `sin(t)/t → 1` at `t = 0`.
-    pub fn explain(&self, data: &Array2<f64>, l: usize) -> LocationRelevance {
-        let a = data.row(l);
-        let h = self.b.len();
-        let mut coef = Array1::<f64>::zeros(h); // R_i = a_i Σ_j ω_ij coef_j
-        for j in 0..h {
-            let t = self.proj[[l, j]];
-            let cj = std::f64::consts::SQRT_2 * self.mu(l, j) / h as f64;
-            let sinc = if t.abs() < 1e-12 { 1.0 } else { t.sin() / t };
-            let sin_part = -sinc * self.b[j].sin() * cj;
-            let eps_j = if t >= 0.0 {
-                self.epsilon
-            } else {
-                -self.epsilon
-            };
-            let den = t + eps_j;
-            let cos_part = if den == 0.0 {
-                0.0
-            } else {
-                t.cos() * self.b[j].cos() * cj / den
-            };
-            coef[j] = sin_part + cos_part;
+    /// The explanation of location row `row` (A.1 or A.2): relevance zero wherever `x_i = 0`,
+    /// `dissipated` the part that cannot be grounded on the activations.
+    pub fn explain(&self, x: ArrayView1<f64>, row: usize) -> Explanation {
+        let exclude = self.owner.exclude(row);
+        match self.core.draws().first() {
+            Some(draw) if self.target == Target::InlierRff => {
+                let (score, relevance) = self.core.explain_rff_draw(draw, x, exclude);
+                let dissipated = score - relevance.iter().sum::<f64>();
+                let mut e = Explanation::new(row, score, relevance, dissipated);
+                e.exact_score = Some(self.owner.kde.inlier(x, exclude));
+                e
+            }
+            _ => {
+                let (score, relevance, residual) =
+                    self.owner
+                        .kde
+                        .explain_outlier_grounded(x, exclude, self.core.beta());
+                Explanation::new(row, score, relevance, residual)
+            }
         }
-        let w = self.omega.t().dot(&coef);
-        let rel = Array1::from_shape_fn(a.len(), |i| a[i] * w[i]);
-        LocationRelevance::new(rel, self.inlier_score(l))
     }
 }

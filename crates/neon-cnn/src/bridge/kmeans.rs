@@ -1,226 +1,127 @@
-//! k-means on locations and cluster-membership evidence (§4.1, Appendix A.3).
+//! k-means on locations (§4.1, §5.2, Appendix A.3): the core's k-means, then the centroids
+//! rescaled to a common norm.
 
-use ndarray::{Array1, Array2, ArrayView1};
-use rand::{Rng, SeedableRng};
-use serde::Serialize;
+use ndarray::{Array2, ArrayView1, ArrayView2};
+use neon::models::{ExplainOptions, KMeans, KMeansParams, RuleSet};
+use neon::Explanation;
 
-use super::{softmin, LocationRelevance};
 use crate::error::{CnnError, Result};
 
-/// k-means hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct KMeansParams {
-    /// Number of clusters (the chapter uses 5 in §5.2).
-    pub n_clusters: usize,
-    /// Restarts of k-means++ + Lloyd; the lowest inertia wins.
-    pub n_init: usize,
-    /// Lloyd iterations per restart at most.
-    pub max_iter: usize,
-    /// Seed of all randomness.
-    pub seed: u64,
-}
-
-impl Default for KMeansParams {
-    fn default() -> Self {
-        KMeansParams {
-            n_clusters: 5,
-            n_init: 10,
-            max_iter: 300,
-            seed: 0,
+/// Rescale every non-zero centroid to the mean of the centroids' norms (§5.2: "we rescale each
+/// cluster centroid to fixed norm"), so that the biases `b_k = ‖μ_k‖² − ‖μ_c‖²` of the
+/// neuralized cluster model (§4.1) vanish and A.3 has no bias to leave unexplained. Returns the
+/// rescaled centroids and the common norm.
+pub fn rescale_centroids(centroids: &Array2<f64>) -> (Array2<f64>, f64) {
+    let norms: Vec<f64> = centroids.outer_iter().map(|r| r.dot(&r).sqrt()).collect();
+    let norm = norms.iter().sum::<f64>() / norms.len().max(1) as f64;
+    let mut out = centroids.clone();
+    for (mut row, &nk) in out.outer_iter_mut().zip(&norms) {
+        if nk > 0.0 {
+            row.mapv_inplace(|v| v * (norm / nk));
         }
     }
+    (out, norm)
 }
 
-/// Fitted k-means with centroids rescaled to a common norm (the mean of their norms, §5.2), so
-/// that the biases `b_k = ‖μ_k‖² − ‖μ_c‖²` of the neuralized model vanish.
+/// k-means fitted by the core (`neon::models::KMeans::fit`: k-means++ restarts, Lloyd
+/// iterations with tolerance, seeded) on the locations, with the centroids rescaled to a
+/// common norm ([`rescale_centroids`]) and imported back as a core model
+/// (`KMeans::from_centroids`), whose cluster evidence (Eq. 5) and A.3 explanation are used.
 #[derive(Debug, Clone)]
-pub struct KMeansModel {
-    /// Rescaled centroids, `K × C`.
-    pub centroids: Array2<f64>,
-    /// Cluster of each location (nearest rescaled centroid).
-    pub labels: Vec<usize>,
-    /// Common centroid norm.
-    pub norm: f64,
+pub struct LocationKMeans {
+    model: KMeans,
+    fitted_centroids: Array2<f64>,
+    norm: f64,
 }
 
-fn sqd(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
-    a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
-}
-
-impl KMeansModel {
-    /// Fit on `data` (`N × C`).
-    pub fn fit(data: &Array2<f64>, p: &KMeansParams) -> Result<Self> {
-        let n = data.nrows();
-        if p.n_clusters < 2 {
-            return Err(CnnError::param(
-                "n_clusters",
-                "must be at least 2 (membership is contrasted with the other clusters)",
-            ));
-        }
-        if p.n_init == 0 {
-            return Err(CnnError::param("n_init", "cannot be 0"));
-        }
-        if n < p.n_clusters {
+impl LocationKMeans {
+    /// Fit on `data` (`N × C`, the locations the model is built on) with the core's parameters.
+    pub fn fit(data: ArrayView2<f64>, params: KMeansParams) -> Result<Self> {
+        if params.n_clusters >= 2 && data.nrows() < params.n_clusters {
             return Err(CnnError::TooFewLocations {
                 model: "kmeans",
-                needed: p.n_clusters,
-                found: n,
+                needed: params.n_clusters,
+                found: data.nrows(),
             });
         }
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
-        let mut best: Option<(f64, Array2<f64>)> = None;
-        for _ in 0..p.n_init {
-            let mut cent = plus_plus(data, p.n_clusters, &mut rng);
-            let mut labels = vec![0usize; n];
-            for _ in 0..p.max_iter.max(1) {
-                let mut changed = false;
-                for (r, lab) in labels.iter_mut().enumerate() {
-                    let l = nearest(&cent, data.row(r));
-                    changed |= l != *lab;
-                    *lab = l;
-                }
-                let mut sums = Array2::<f64>::zeros(cent.dim());
-                let mut counts = vec![0usize; p.n_clusters];
-                for (r, &lab) in labels.iter().enumerate() {
-                    sums.row_mut(lab).scaled_add(1.0, &data.row(r));
-                    counts[lab] += 1;
-                }
-                for (k, &count) in counts.iter().enumerate() {
-                    if count > 0 {
-                        let row = &sums.row(k) / count as f64;
-                        cent.row_mut(k).assign(&row);
-                    }
-                }
-                if !changed {
-                    break;
-                }
-            }
-            let inertia: f64 = (0..n)
-                .map(|r| sqd(data.row(r), cent.row(nearest(&cent, data.row(r)))))
-                .sum();
-            if best.as_ref().is_none_or_lower(inertia) {
-                best = Some((inertia, cent));
-            }
-        }
-        let (_, mut cent) = best.ok_or_else(|| CnnError::param("n_init", "no restart ran"))?;
-        let norms: Vec<f64> = cent.outer_iter().map(|r| r.dot(&r).sqrt()).collect();
-        let norm = norms.iter().sum::<f64>() / norms.len() as f64;
-        for (k, nk) in norms.iter().enumerate() {
-            if *nk > 0.0 {
-                let row = &cent.row(k) * (norm / nk);
-                cent.row_mut(k).assign(&row);
-            }
-        }
-        let labels = (0..n).map(|r| nearest(&cent, data.row(r))).collect();
-        Ok(KMeansModel {
-            centroids: cent,
-            labels,
+        let fitted = KMeans::fit(params, data)?;
+        let (centroids, norm) = rescale_centroids(&fitted.centroids);
+        let model = KMeans::from_centroids(centroids, data)?;
+        Ok(LocationKMeans {
+            model,
+            fitted_centroids: fitted.centroids,
             norm,
         })
     }
 
-    /// The cluster of a new point: its nearest rescaled centroid.
-    pub fn assign(&self, a: ArrayView1<f64>) -> usize {
-        nearest(&self.centroids, a)
+    /// The core model with the rescaled centroids; its `beta_auto` (`1 / mean f_c` over the
+    /// fitted locations) is the default β of A.3.
+    pub fn model(&self) -> &KMeans {
+        &self.model
     }
 
-    /// Number of clusters.
+    /// Rescaled centroids, `K × C`.
+    pub fn centroids(&self) -> &Array2<f64> {
+        &self.model.centroids
+    }
+
+    /// The centroids as the core's k-means returned them, before rescaling.
+    pub fn fitted_centroids(&self) -> &Array2<f64> {
+        &self.fitted_centroids
+    }
+
+    /// The common centroid norm.
+    pub fn norm(&self) -> f64 {
+        self.norm
+    }
+
+    /// Number of clusters K.
     pub fn n_clusters(&self) -> usize {
-        self.centroids.nrows()
+        self.model.n_clusters()
     }
 
-    /// `h_k = w_kᵀa + b_k` for `k ≠ c`, `w_k = 2(μ_c − μ_k)`, `b_k = ‖μ_k‖² − ‖μ_c‖²` (§4.1).
-    fn layer1(&self, a: ArrayView1<f64>, c: usize) -> Vec<(usize, f64, Array1<f64>)> {
-        let mc = self.centroids.row(c);
-        let nc = mc.dot(&mc);
-        (0..self.n_clusters())
-            .filter(|&k| k != c)
-            .map(|k| {
-                let mk = self.centroids.row(k);
-                let w = (&mc - &mk) * 2.0;
-                let b = mk.dot(&mk) - nc;
-                (k, w.dot(&a) + b, w)
-            })
-            .collect()
+    /// Cluster of every fitted location: its nearest rescaled centroid.
+    pub fn labels(&self) -> Vec<usize> {
+        self.model.labels()
     }
 
-    /// Cluster evidence `f_c(a) = min_{k≠c} h_k` (Eq. 5).
+    /// The cluster of a location: its nearest rescaled centroid (ties: lowest index).
+    pub fn assign(&self, a: ArrayView1<f64>) -> usize {
+        self.model.predict(a)
+    }
+
+    /// Cluster evidence `f_c(a) = min_{k≠c} ‖a − μ_k‖² − ‖a − μ_c‖²` (Eq. 5).
     pub fn evidence(&self, a: ArrayView1<f64>, c: usize) -> f64 {
-        self.layer1(a, c)
-            .iter()
-            .map(|(_, h, _)| *h)
-            .fold(f64::INFINITY, f64::min)
+        self.model.cluster_evidence(a, c)
     }
 
-    /// Appendix A.3: `R_k^dot = p_k aᵀw_k`, `R_i = Σ_k a_i w_ik / Σ_i' a_i' w_i'k · R_k^dot = Σ_k p_k a_i w_ik`.
-    pub fn explain(&self, a: ArrayView1<f64>, c: usize, beta: f64) -> Result<LocationRelevance> {
+    /// Appendix A.3 for location row `row` with activations `a`: the core's soft argmin with
+    /// stiffness `beta` over the competitors, then the grounded linear rule
+    /// `R_i = Σ_k p_k a_i w_ik`; `R^res` (bias and soft-min gap) is reported as dissipated.
+    pub fn explain(
+        &self,
+        a: ArrayView1<f64>,
+        c: usize,
+        beta: f64,
+        row: usize,
+    ) -> Result<Explanation> {
         if c >= self.n_clusters() {
             return Err(CnnError::param(
                 "cluster",
                 format!("{c} >= n_clusters = {}", self.n_clusters()),
             ));
         }
-        let l1 = self.layer1(a, c);
-        let h: Vec<f64> = l1.iter().map(|(_, h, _)| *h).collect();
-        let p = softmin(&h, beta);
-        let mut wbar = Array1::<f64>::zeros(a.len());
-        for ((_, _, w), pk) in l1.iter().zip(&p) {
-            wbar.scaled_add(*pk, w);
-        }
-        let rel = Array1::from_shape_fn(a.len(), |i| a[i] * wbar[i]);
-        Ok(LocationRelevance::new(rel, self.evidence(a, c)))
-    }
-}
-
-trait Lower {
-    fn is_none_or_lower(&self, inertia: f64) -> bool;
-}
-
-impl Lower for Option<&(f64, Array2<f64>)> {
-    fn is_none_or_lower(&self, inertia: f64) -> bool {
-        match self {
-            None => true,
-            Some((b, _)) => inertia < *b,
-        }
-    }
-}
-
-fn nearest(cent: &Array2<f64>, x: ArrayView1<f64>) -> usize {
-    let mut best = (f64::INFINITY, 0);
-    for (k, c) in cent.outer_iter().enumerate() {
-        let d = sqd(c, x);
-        if d < best.0 {
-            best = (d, k);
-        }
-    }
-    best.1
-}
-
-fn plus_plus(data: &Array2<f64>, k: usize, rng: &mut impl Rng) -> Array2<f64> {
-    let n = data.nrows();
-    let mut cent = Array2::<f64>::zeros((k, data.ncols()));
-    cent.row_mut(0).assign(&data.row(rng.gen_range(0..n)));
-    let mut d: Vec<f64> = (0..n).map(|r| sqd(data.row(r), cent.row(0))).collect();
-    for c in 1..k {
-        let total: f64 = d.iter().sum();
-        let pick = if total > 0.0 {
-            let mut t = rng.gen_range(0.0..total);
-            let mut idx = n - 1;
-            for (r, &dr) in d.iter().enumerate() {
-                if t < dr {
-                    idx = r;
-                    break;
-                }
-                t -= dr;
-            }
-            idx
-        } else {
-            rng.gen_range(0..n)
+        let options = ExplainOptions {
+            beta: Some(beta),
+            rule: RuleSet::Grounded,
+            ..ExplainOptions::default()
         };
-        cent.row_mut(c).assign(&data.row(pick));
-        for (r, dr) in d.iter_mut().enumerate() {
-            *dr = dr.min(sqd(data.row(r), cent.row(c)));
-        }
+        options.validate()?;
+        let (score, relevance, residual) =
+            self.model
+                .explain_cluster_with(a, c, beta, RuleSet::Grounded, options.epsilon);
+        let mut e = Explanation::new(row, score, relevance, residual);
+        e.cluster = Some(c);
+        Ok(e)
     }
-    cent
 }

@@ -3,28 +3,42 @@
 //! rules that give deactivated neurons (`a_i = 0`) exactly zero relevance, so that all
 //! propagated relevance can continue through the CNN to the pixels.
 //!
-//! * [`Kde`] — KDE with leave-one-out per location: outlierness (A.1) and inlierness through
-//!   random Fourier features (A.2).
-//! * [`KMeansModel`] — k-means on the locations with centroids rescaled to a common norm, and
-//!   cluster membership evidence (A.3).
+//! The models, their scores, the random features and the Appendix A rules are the core's
+//! (`neon::models`, `neon::rules` with [`RuleSet::Grounded`](neon::models::RuleSet)); the bridge
+//! keeps only what is specific to feature maps:
 //!
-//! Each explanation returns a [`LocationRelevance`]: the relevance of the 512 (or C) activations,
-//! the model's score, the propagated part and the residual (the non-propagated `R^res`/dissipated
-//! share, reported per explanation).
+//! * [`Locations`] — feature map(s) ↔ rows of a data matrix (§5.2);
+//! * the *members* set-up — which rows the model is fitted on, and leave-one-out for the rows
+//!   that are members ([`LocationKde`]);
+//! * the centroid rescaling to a common norm of §5.2 ([`rescale_centroids`], [`LocationKMeans`]);
+//! * the choice of γ relative to the spread of the locations ([`GammaSpec`], [`resolve_gamma`]).
+//!
+//! Models:
+//!
+//! * [`LocationKde`] — the core's `Kde` fitted on the member locations: outlierness with the
+//!   grounded distance rule (A.1) and inlierness through the core's random Fourier features
+//!   with the grounded Fourier rule (A.2), each member scored leave-one-out;
+//! * [`LocationKMeans`] — the core's k-means, centroids rescaled to a common norm, cluster
+//!   membership evidence with the grounded linear rule (A.3).
+//!
+//! Every explanation is a [`neon::Explanation`]: the relevance of the C activations, the score,
+//! their sum, and the non-propagated part (`R^res` of A.1/A.3, the ε-dissipated cosine share of
+//! A.2) as `dissipated`, so `Σ R_i + dissipated = f(a)`.
 
 mod kde;
 mod kmeans;
 
-use ndarray::{Array1, Array2, Array3};
-use rayon::prelude::*;
+use ndarray::{Array2, Array3, ArrayView2};
 use serde::Serialize;
 
 use crate::error::{CnnError, Result};
 
-pub use kde::{Kde, RffModel};
-pub use kmeans::{KMeansModel, KMeansParams};
+pub use kde::{LocationExplainer, LocationKde};
+pub use kmeans::{rescale_centroids, LocationKMeans};
+/// k-means hyperparameters: the core's (`n_clusters`, `n_init`, `max_iter`, `tol`, `seed`).
+pub use neon::models::KMeansParams;
 
-/// Spatial locations of one or several feature maps as data points (`N × C`).
+/// Spatial locations of one or several feature maps as data points (`N × C`, §5.2).
 #[derive(Debug, Clone)]
 pub struct Locations {
     /// One row per location, one column per channel.
@@ -36,7 +50,7 @@ pub struct Locations {
 }
 
 impl Locations {
-    /// Locations of the feature maps (HWC), image by image, row-major within an image.
+    /// Locations of the feature maps (HWC), image by image, row-major within an image (§5.2).
     pub fn from_features(maps: &[&Array3<f32>]) -> Result<Self> {
         let c = maps
             .first()
@@ -105,7 +119,7 @@ impl Locations {
     }
 }
 
-/// How γ of the Gaussian kernel is chosen.
+/// How γ of the Gaussian kernel (Eq. 1) is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
 pub enum GammaSpec {
@@ -115,23 +129,19 @@ pub enum GammaSpec {
     Relative(f64),
 }
 
-/// Squared Euclidean distances between all rows.
-pub fn sq_dists(data: &Array2<f64>) -> Array2<f64> {
-    let n = data.nrows();
-    let norms: Vec<f64> = data.outer_iter().map(|r| r.dot(&r)).collect();
-    let gram = data.dot(&data.t());
-    Array2::from_shape_fn((n, n), |(a, b)| {
-        if a == b {
-            0.0
-        } else {
-            (norms[a] + norms[b] - 2.0 * gram[[a, b]]).max(0.0)
-        }
-    })
+/// Squared Euclidean distances between all rows of `data`, by the core's blocked distance
+/// kernel (`neon::kernels::distance`, layer 1 of the outlier network, §3.1), clamped at 0.
+pub fn squared_distances(data: ArrayView2<f64>) -> Array2<f64> {
+    neon::kernels::distance::squared_distances(data, data, neon::kernels::Tiles::default())
 }
 
-/// Median over locations of the squared distance to the nearest other location.
+/// Median over rows of the squared distance to the nearest other row, from a matrix of squared
+/// distances (see [`squared_distances`]); NaN for fewer than 2 rows.
 pub fn median_nn_sq_dist(d2: &Array2<f64>) -> f64 {
     let n = d2.nrows();
+    if n < 2 {
+        return f64::NAN;
+    }
     let mut nn: Vec<f64> = (0..n)
         .map(|a| {
             (0..n)
@@ -141,9 +151,6 @@ pub fn median_nn_sq_dist(d2: &Array2<f64>) -> f64 {
         })
         .collect();
     nn.sort_by(|a, b| a.total_cmp(b));
-    if nn.is_empty() {
-        return f64::NAN;
-    }
     if n % 2 == 1 {
         nn[n / 2]
     } else {
@@ -151,8 +158,9 @@ pub fn median_nn_sq_dist(d2: &Array2<f64>) -> f64 {
     }
 }
 
-/// Resolve γ (chapter §3, Eq. 1) for the data; relative γ needs a positive median distance.
-pub fn resolve_gamma(d2: &Array2<f64>, spec: GammaSpec) -> Result<f64> {
+/// Resolve γ (chapter §3, Eq. 1) for the locations the model is fitted on (`data`, one row per
+/// location); a relative γ needs a positive median nearest-neighbour distance.
+pub fn resolve_gamma(data: ArrayView2<f64>, spec: GammaSpec) -> Result<f64> {
     let g = match spec {
         GammaSpec::Absolute(g) => g,
         GammaSpec::Relative(r) => {
@@ -162,7 +170,7 @@ pub fn resolve_gamma(d2: &Array2<f64>, spec: GammaSpec) -> Result<f64> {
                     format!("{r} must be positive"),
                 ));
             }
-            let m = median_nn_sq_dist(d2);
+            let m = median_nn_sq_dist(&squared_distances(data));
             if !(m.is_finite() && m > 0.0) {
                 return Err(CnnError::param(
                     "gamma_rel",
@@ -181,45 +189,6 @@ pub fn resolve_gamma(d2: &Array2<f64>, spec: GammaSpec) -> Result<f64> {
         ));
     }
     Ok(g)
-}
-
-/// The attribution of one location's score to its activations.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LocationRelevance {
-    /// Relevance of each channel (zero wherever the activation is zero).
-    #[serde(skip)]
-    pub relevance: Array1<f64>,
-    /// The model's score being explained.
-    pub score: f64,
-    /// Σ relevance (the propagated part).
-    pub propagated: f64,
-    /// `score − propagated`: the part that cannot be attached to activated neurons.
-    pub residual: f64,
-}
-
-impl LocationRelevance {
-    pub(crate) fn new(relevance: Array1<f64>, score: f64) -> Self {
-        let propagated = relevance.sum();
-        LocationRelevance {
-            relevance,
-            score,
-            propagated,
-            residual: score - propagated,
-        }
-    }
-}
-
-/// Soft-min weights `exp(−β h_k) / Σ exp(−β h_k')` (stable).
-pub(crate) fn softmin(h: &[f64], beta: f64) -> Vec<f64> {
-    let m = h.iter().cloned().fold(f64::INFINITY, f64::min);
-    let e: Vec<f64> = h.iter().map(|&v| (-beta * (v - m)).exp()).collect();
-    let s: f64 = e.iter().sum();
-    e.into_iter().map(|v| v / s).collect()
-}
-
-/// Rows in parallel: `f(row)` for every `row in 0..n`.
-pub(crate) fn par_rows<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    (0..n).into_par_iter().map(f).collect()
 }
 
 #[cfg(test)]

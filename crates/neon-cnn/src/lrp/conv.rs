@@ -4,7 +4,7 @@
 
 use ndarray::{Array3, Zip};
 
-use super::{add_product, safe_div, stabilize, Rule};
+use super::rules::{add_product, safe_div, stabilize, Rule};
 use crate::error::{CnnError, Result};
 use crate::network::Conv;
 use crate::ops::{conv3x3, Kernel, Post};

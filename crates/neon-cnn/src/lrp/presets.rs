@@ -1,7 +1,7 @@
 //! Presets ("composites" in Zennit) assign a rule to every layer by position; they are registered
 //! by name in [`PRESETS`], so tests and the CLI iterate over all of them.
 
-use super::{InputBounds, LayerRule, PoolRule, Rule, DEFAULT_EPSILON, DEFAULT_GAMMA};
+use super::rules::{InputBounds, LayerRule, PoolRule, Rule, DEFAULT_EPSILON, DEFAULT_GAMMA};
 use crate::error::{CnnError, Result};
 use crate::network::{Layer, Network};
 

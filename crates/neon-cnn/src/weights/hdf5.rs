@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use super::{Dtype, RawTensor, TensorStore};
+use super::store::{Dtype, RawTensor, TensorStore};
 use crate::error::{CnnError, Result};
 
 const UNDEF: u64 = u64::MAX;

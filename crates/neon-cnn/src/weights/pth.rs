@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::pickle::{parse, Value};
-use super::{Dtype, RawTensor, TensorStore};
+use super::store::{Dtype, RawTensor, TensorStore};
 use crate::error::{CnnError, Result};
 
 struct TensorRef {

@@ -5,14 +5,15 @@ use plotters::element::{PathElement, Rectangle};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend};
 use plotters::style::{Color, ShapeStyle};
 
-use super::{
+use super::axes::{
     category_axis, category_index, format_tick, frame, min_max, nice_step, padded, value_axis,
     Swatch, GRID,
 };
 use crate::color::{categorical, Rgb};
+use crate::error::ReportError;
 use crate::error::{check_finite, check_len, draw_err};
+use crate::figure::Figure;
 use crate::figure::{render, text_style, Draw, INK, LABEL_SIZE, TICK_SIZE};
-use crate::{Figure, ReportError};
 
 /// Which way the bars point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -7,13 +7,14 @@ use plotters::element::{Circle, Cross, PathElement, Rectangle};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend};
 use plotters::style::{Color, ShapeStyle, BLACK};
 
-use super::{
+use super::axes::{
     category_axis, category_index, format_tick, frame, min_max, nice_step, padded, value_axis, GRID,
 };
 use crate::color::{categorical, Rgb};
+use crate::error::ReportError;
 use crate::error::{check_finite, check_len, draw_err};
+use crate::figure::Figure;
 use crate::figure::{render, text_style, Draw, INK, LABEL_SIZE, TICK_SIZE};
-use crate::{Figure, ReportError};
 
 /// Five-number summary of one box: quartiles, whiskers at the most extreme data within
 /// 1.5 IQR of the box, and the points beyond them.

@@ -6,11 +6,12 @@ use plotters::element::{Circle, PathElement, Polygon};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend};
 use plotters::style::{Color, ShapeStyle};
 
-use super::{format_tick, frame, min_max, nice_step, padded, value_axis, Swatch, GRID};
+use super::axes::{format_tick, frame, min_max, nice_step, padded, value_axis, Swatch, GRID};
 use crate::color::{categorical, Rgb};
+use crate::error::ReportError;
 use crate::error::{check_finite, check_len, draw_err};
+use crate::figure::Figure;
 use crate::figure::{render, text_style, Draw, INK, LABEL_SIZE, TICK_SIZE};
-use crate::{Figure, ReportError};
 
 /// One named curve `y(x)`, optionally with a shaded band `y ± band` (e.g. one standard
 /// deviation over trials).

@@ -7,11 +7,12 @@ use plotters::element::{Circle, Cross, EmptyElement, Rectangle, Text};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend};
 use plotters::style::{Color, BLACK};
 
-use super::{blank_axis, format_tick, frame, min_max, nice_step, padded, value_axis, Swatch};
+use super::axes::{blank_axis, format_tick, frame, min_max, nice_step, padded, value_axis, Swatch};
 use crate::color::{categorical, linear_unit, symmetric_unit, ColorMap, Rgb};
+use crate::error::ReportError;
 use crate::error::{check_finite, check_len, draw_err};
+use crate::figure::Figure;
 use crate::figure::{render, text_style, Draw, INK, LABEL_SIZE, TICK_SIZE};
-use crate::{Figure, ReportError};
 
 /// How points are coloured.
 #[derive(Debug, Clone, PartialEq)]

@@ -95,13 +95,15 @@ pub struct AnomalyParams {
     pub gamma: GammaSpec,
     /// Soft-min stiffness β of A.1 (default: β = γ).
     pub beta: Option<f64>,
-    /// Random features H of A.2.
+    /// Random features H of A.2 (the core's `n_features`; default for images
+    /// [`neon_cnn::IMAGE_N_FEATURES`] = 1000, drawn by the core for `seed`).
     pub n_features: usize,
-    /// Stabiliser ε of the cosine part of A.2.
+    /// Stabiliser ε of the cosine part of A.2 (default for images [`neon_cnn::IMAGE_EPSILON`]).
     pub epsilon: f64,
     /// LRP preset from Block 5 down to the pixels.
     pub preset: String,
-    /// Seed of the random features.
+    /// Seed of the random features (the core's draw: the same features as `neon explain
+    /// --target inlier-rff --seed`).
     pub seed: u64,
     /// Radius in pixels by which the defect mask is dilated before measuring shares.
     pub dilation: usize,
@@ -118,8 +120,8 @@ impl Default for AnomalyParams {
             layer: "pool5".into(),
             gamma: GammaSpec::Relative(1.0),
             beta: None,
-            n_features: 1000,
-            epsilon: 0.1,
+            n_features: neon_cnn::IMAGE_N_FEATURES,
+            epsilon: neon_cnn::IMAGE_EPSILON,
             preset: neon_cnn::lrp::presets::DEFAULT_PRESET.into(),
             seed: 0,
             dilation: 16,
@@ -282,15 +284,15 @@ fn heatmap_result(h: &Heatmap, region: Option<&Array2<bool>>, area: Option<f64>)
     let share = region.map(|r| positive_share_inside(h.pixels.view(), r));
     HeatmapResult {
         label: h.label.clone(),
-        score: h.bridge.score,
-        propagated: h.bridge.propagated,
-        bridge_residual_share: h.bridge.residual_share,
+        score: h.explanation.bridge.score,
+        propagated: h.explanation.bridge.relevance_sum,
+        bridge_residual_share: h.explanation.bridge_dissipated_share(),
         pixel_sum,
         positive_sum: positive_sum(h.pixels.view()),
         negative_sum: negative_sum(h.pixels.view()),
         positive_share_in_region: share,
         enrichment: share.zip(area).map(|(s, a)| s / a),
-        stages: h.stages.clone(),
+        stages: h.explanation.stages.clone(),
         lrp_s: h.lrp_s,
         pixels: h.pixels.clone(),
     }

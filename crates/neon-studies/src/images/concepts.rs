@@ -42,13 +42,14 @@ pub struct ConceptParams {
     pub n_clusters: usize,
     /// k-means restarts.
     pub n_init: usize,
-    /// Seed of k-means.
+    /// Seed of the core's k-means (k-means++ restarts).
     pub seed: u64,
     /// Cut layer.
     pub layer: String,
     /// LRP preset.
     pub preset: String,
-    /// Soft-min stiffness β of A.3 (default: 1 / mean |f_c| over the locations).
+    /// Soft-min stiffness β of A.3 (default: the core's `KMeans::beta_auto`, 1 / mean f_c over
+    /// the locations, each for its own cluster).
     pub beta: Option<f64>,
 }
 
@@ -217,16 +218,16 @@ pub fn run_concepts(
             ClusterResult {
                 cluster: h.cluster.unwrap_or(0),
                 n_locations: h.locations.len(),
-                evidence: h.bridge.score,
-                propagated: h.bridge.propagated,
-                bridge_residual_share: h.bridge.residual_share,
+                evidence: h.explanation.bridge.score,
+                propagated: h.explanation.bridge.relevance_sum,
+                bridge_residual_share: h.explanation.bridge_dissipated_share(),
                 pixel_sum: h.pixels.iter().map(|&v| f64::from(v)).sum(),
                 positive_sum: positive_sum(h.pixels.view()),
                 share_in_receptive_field: positive_share_inside(h.pixels.view(), &rf_mask),
                 receptive_field_area: area_share(&rf_mask),
                 share_near: positive_share_inside(h.pixels.view(), &near),
                 near_area: area_share(&near),
-                stages: h.stages.clone(),
+                stages: h.explanation.stages.clone(),
                 lrp_s: h.lrp_s,
                 locations: h.locations.clone(),
                 pixels: h.pixels.clone(),

@@ -22,8 +22,10 @@
 //! baseline every method should beat; its AUC is reported as mean and standard deviation over
 //! several seeds.
 
-use super::method::{explain_rows_timed, query_points, row_rng, MethodExplainer, Stream};
-use super::{Method, MethodExplanation, MethodOptions};
+use super::method::{
+    explain_rows_timed, query_points, row_rng, Method, MethodExplainer, MethodExplanation,
+    MethodOptions, Stream,
+};
 use crate::error::{NeonError, Result};
 use crate::models::{resolve_rows, ExplainOptions, FittedModel, Queries, Target};
 use ndarray::{Array2, ArrayView1};

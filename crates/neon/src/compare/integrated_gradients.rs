@@ -1,8 +1,8 @@
 //! Integrated gradients (Sundararajan et al. 2017; §2.1: "integrating the gradient along a path
 //! connecting some reference point to the data point"), on any differentiable `f`.
 
+use super::attribution::Attribution;
 use super::shapley::check_reference;
-use super::Attribution;
 use crate::error::{NeonError, Result};
 use ndarray::{Array1, ArrayView1};
 

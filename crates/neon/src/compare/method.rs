@@ -2,6 +2,7 @@
 //! explains rows with it in parallel and returns the same [`Explanation`] as NEON plus the
 //! cost of each explanation.
 
+pub use super::attribution::Attribution;
 use super::integrated_gradients::{integrated_gradients, DEFAULT_STEPS};
 use super::occlusion::occlusion;
 use super::score::ScoreFunction;
@@ -160,19 +161,6 @@ impl MethodOptions {
         }
         Ok(())
     }
-}
-
-/// The result of a generic attribution method on a function `f`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attribution {
-    /// Relevance `R_i` of each feature.
-    pub relevance: Vec<f64>,
-    /// Standard error of each `R_i` (sampling estimators).
-    pub std_error: Option<Vec<f64>>,
-    /// `f(x)`.
-    pub score: f64,
-    /// `f(r)` at the reference point.
-    pub reference_score: f64,
 }
 
 /// One explanation by one method, with its cost.

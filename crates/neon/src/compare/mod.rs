@@ -6,7 +6,7 @@
 //! This module makes both checkable on any model of the registry:
 //! - [`Method`] names NEON and the baselines — exact Shapley values ([`shapley_exact`]),
 //!   permutation-sampling Shapley values with standard errors ([`shapley_sampling`]),
-//!   integrated gradients with analytic gradients ([`integrated_gradients`], [`gradient`]) and
+//!   integrated gradients with analytic gradients ([`integrated_gradients`]; each model derives its gradients in its folder, `differentiable.rs`) and
 //!   occlusion ([`occlusion`]); [`explain_rows_with`] explains rows with any of them and returns
 //!   the same [`Explanation`](crate::Explanation) as NEON, plus the number of model evaluations;
 //! - [`evaluate()`] measures feature-removal, marginal-removal and insertion curves against a
@@ -37,8 +37,8 @@
 //! }
 //! ```
 
+mod attribution;
 pub mod evaluate;
-pub mod gradient;
 mod integrated_gradients;
 mod method;
 mod occlusion;

@@ -1,8 +1,8 @@
 //! Occlusion (§2.1, "testing the function to explain against various occlusions of the input
 //! features"): one feature at a time set to its reference value.
 
+use super::attribution::Attribution;
 use super::shapley::check_reference;
-use super::Attribution;
 use crate::error::Result;
 use ndarray::ArrayView1;
 

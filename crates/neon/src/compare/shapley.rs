@@ -3,7 +3,7 @@
 //! in `S` keep the explained point's value `x_i`, the absent ones take the reference value `r_i`.
 //! Efficiency: `Σ_i φ_i = v(all) − v(∅) = f(x) − f(r)`.
 
-use super::Attribution;
+use super::attribution::Attribution;
 use crate::error::{NeonError, Result};
 use ndarray::ArrayView1;
 use rand::seq::SliceRandom;

@@ -1,8 +1,9 @@
 //! CSV reading with errors that name the file, row and column.
 
-use super::Dataset;
+use super::dataset::Dataset;
 use crate::error::{NeonError, Result};
 use ndarray::Array2;
+use std::path::Path;
 
 fn parse_cell(cell: &str) -> Option<f64> {
     cell.trim().parse::<f64>().ok()
@@ -200,6 +201,24 @@ pub(super) fn read_csv<R: std::io::Read>(
         .ok_or_else(|| NeonError::EmptyFile {
             file: source.to_string(),
         })
+}
+
+/// The CSV constructors of [`Dataset`] (here, next to the reader they use).
+impl Dataset {
+    /// Read a CSV file with a header row. See [`Dataset::load`].
+    pub fn from_csv(path: &Path, columns: Option<&[String]>) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| NeonError::io(path, e))?;
+        read_csv(file, &path.display().to_string(), columns)
+    }
+
+    /// Read CSV text from any reader; `source` names it in error messages.
+    pub fn from_csv_reader<R: std::io::Read>(
+        reader: R,
+        source: &str,
+        columns: Option<&[String]>,
+    ) -> Result<Self> {
+        read_csv(reader, source, columns)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! mapped to the logarithm and standardized"). A fitted transform is stored with the model so
 //! new data is transformed identically.
 
-use super::Dataset;
+use super::dataset::Dataset;
 use crate::error::{NeonError, Result};
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,8 @@
 //! the distances `d_c²(x)` of Eq. 4–5, §4):
 //! `‖x − u‖² = ‖x‖² + ‖u‖² − 2 xᵀu`, clamped at 0 against negative round-off.
 
-use super::{Real, Tiles};
+use super::compute::Tiles;
+use super::real::Real;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;

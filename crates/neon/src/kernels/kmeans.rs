@@ -5,9 +5,9 @@
 //! and reduces the per-block sums in block order, so a seed gives the same centroids for any
 //! number of threads.
 
+use super::compute::Tiles;
 use super::distance::{nearest_rows, squared_distances_into, squared_norms};
 use super::math::squared_distance;
-use super::Tiles;
 use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -82,122 +82,14 @@
 //! in `f32` (exponentials and sums in `f64`, without the per-row fallback); see
 //! [`F32_TOLERANCE`].
 
+mod compute;
 pub mod distance;
 pub mod kmeans;
 pub mod math;
 mod real;
 pub mod rff;
 
+pub use compute::{
+    Compute, ComputePath, Precision, Tiles, BATCH_MIN_ROWS, F32_TOLERANCE, FALLBACK_THRESHOLD,
+};
 pub use real::Real;
-
-use serde::{Deserialize, Serialize};
-
-/// Floating-point precision of the matrix products.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// Double precision, agreeing with the per-point path to about `1e-12`.
-    #[default]
-    F64,
-    /// Single-precision matrix products, double-precision exponentials and sums; within
-    /// [`F32_TOLERANCE`] of `f64` on standardized data.
-    F32,
-}
-
-impl std::fmt::Display for Precision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Precision::F64 => "f64",
-            Precision::F32 => "f32",
-        })
-    }
-}
-
-impl std::str::FromStr for Precision {
-    type Err = crate::NeonError;
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s {
-            "f64" => Ok(Precision::F64),
-            "f32" => Ok(Precision::F32),
-            other => Err(crate::NeonError::param(
-                "precision",
-                format!("unknown precision '{other}' (expected f64 or f32)"),
-            )),
-        }
-    }
-}
-
-/// Documented tolerance of [`Precision::F32`] on standardized data (features of unit
-/// variance, `γ` such that `γ · d` is of order 1): the score is within this relative error of
-/// the `f64` score, and the relevance vector within this fraction of `|score| + Σ_i |R_i|` in
-/// the L1 norm (measured by the tests of this module).
-pub const F32_TOLERANCE: f64 = 1e-3;
-
-/// Block sizes of the tiled kernels. They fix the order of every reduction, so results do not
-/// depend on the number of threads; they only change speed and memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tiles {
-    /// Rows per block (`B_m`).
-    pub rows: usize,
-    /// Training points per tile (`B_n`).
-    pub train: usize,
-}
-
-impl Default for Tiles {
-    fn default() -> Self {
-        Tiles {
-            rows: 256,
-            train: 2048,
-        }
-    }
-}
-
-impl Tiles {
-    /// Bytes of working memory per worker thread for `d` features at `bytes` per number
-    /// (see the module documentation).
-    pub fn bytes_per_thread(&self, d: usize, bytes: usize) -> usize {
-        let (m, n) = (self.rows, self.train);
-        2 * m * n * bytes + 4 * n * 8 + m * (8 * d + 24) * 8
-    }
-}
-
-/// Relative error bound (in units of the row's score) above which the batch outlier
-/// explanation of a row is recomputed by the per-point path.
-pub const FALLBACK_THRESHOLD: f64 = 1e-13;
-
-/// Which path [`crate::FittedModel::explain_rows_with`] takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ComputePath {
-    /// Blocked kernels for [`BATCH_MIN_ROWS`] rows or more, per point below.
-    #[default]
-    Auto,
-    /// Always the per-point explainers of [`crate::models`].
-    PerPoint,
-    /// Always the blocked kernels.
-    Batch,
-}
-
-/// How rows are computed: path, precision and tile sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Compute {
-    /// Per-point or blocked.
-    pub path: ComputePath,
-    /// Precision of the blocked KDE kernels (random features and k-means always run in `f64`).
-    pub precision: Precision,
-    /// Tile sizes of the blocked kernels.
-    pub tiles: Tiles,
-}
-
-impl Compute {
-    /// True if `n_rows` rows go through the blocked kernels.
-    pub fn batched(&self, n_rows: usize) -> bool {
-        match self.path {
-            ComputePath::Auto => n_rows >= BATCH_MIN_ROWS || self.precision == Precision::F32,
-            ComputePath::PerPoint => false,
-            ComputePath::Batch => true,
-        }
-    }
-}
-
-/// Number of rows from which [`ComputePath::Auto`] uses the blocked kernels.
-pub const BATCH_MIN_ROWS: usize = 32;

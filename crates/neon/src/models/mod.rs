@@ -1,195 +1,35 @@
-//! The unsupervised models neon explains. Each model is one folder (`kde/`, `kmeans/`) and one
-//! entry in [`REGISTRY`], which the CLI and the conformance tests iterate over.
+//! The unsupervised models neon explains. Each model is one folder (`kde/`, `kmeans/`) that
+//! implements [`Model`] and states its [`Capabilities`], and one row in [`REGISTRY`] (plus its
+//! variant of [`FittedModel`], the tagged form model files store). Fitting, scoring,
+//! explaining, the baselines and model files dispatch through [`Model`]; the CLI and the
+//! conformance tests iterate over the registry.
 
-mod batch;
 #[cfg(test)]
 mod batch_tests;
 pub mod kde;
 pub mod kmeans;
 
-pub use batch::BatchExplainer;
+pub use crate::engine::{resolve_rows, BatchExplainer, Model, Queries};
+pub use crate::explain::PointExplainer;
+pub use crate::options::{Capabilities, ExplainOptions, RuleSet, Target};
 
+pub use crate::engine::{FitParam, FitValues, ParamKind, ParamValue};
+
+use crate::engine::{ApproxExplainer, BlockedExplainer, DifferentiableScore};
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
-use crate::kernels;
-use ndarray::{ArrayView1, ArrayView2};
+use crate::kernels::{Compute, Tiles};
+use crate::options::check_target_rule;
+use ndarray::{Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use kde::{Kde, KdeParams};
 pub use kmeans::{KMeans, KMeansParams};
 
-/// The prediction to explain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Target {
-    /// KDE outlierness `o(x) = −(1/γ) log p̃(x)` (§3.1).
-    Outlier,
-    /// KDE inlierness `p̃(x)`, direct uniform explanation (§3.2).
-    Inlier,
-    /// KDE inlierness through random Fourier features, `î(x)` (§3.3).
-    InlierRff,
-    /// k-means cluster evidence `f_c(x)` (Eq. 5, §4.1).
-    Cluster,
-}
-
-impl Target {
-    /// Every target.
-    pub const ALL: [Target; 4] = [
-        Target::Outlier,
-        Target::Inlier,
-        Target::InlierRff,
-        Target::Cluster,
-    ];
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Target::Outlier => "outlier",
-            Target::Inlier => "inlier",
-            Target::InlierRff => "inlier-rff",
-            Target::Cluster => "cluster",
-        })
-    }
-}
-
-impl std::str::FromStr for Target {
-    type Err = NeonError;
-    fn from_str(s: &str) -> Result<Self> {
-        Target::ALL
-            .into_iter()
-            .find(|t| t.to_string() == s)
-            .ok_or_else(|| {
-                NeonError::param(
-                    "target",
-                    format!(
-                        "unknown target '{s}' (expected outlier, inlier, inlier-rff or cluster)"
-                    ),
-                )
-            })
-    }
-}
-
-/// The family of LRP rules that carries relevance from the network's top layer to the input
-/// features. A rule set is chosen per explanation ([`ExplainOptions::rule`]); which sets apply
-/// to which target is listed in the model's [`REGISTRY`] row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RuleSet {
-    /// The chapter's rules (§3–§4): squared-distance rule, uniform rule, w² rule.
-    #[default]
-    Standard,
-    /// Appendix A: only activated inputs (`x_i ≠ 0`) receive relevance; the part that cannot
-    /// be grounded on them (`R^res`) is reported as dissipated. Meant for non-negative
-    /// features (CNN activations, counts); on other data it still conserves.
-    Grounded,
-    /// k-means only: each competitor's linear unit is decomposed around the midpoint of the two
-    /// centroids (Kauffmann et al. 2022), `R_i ∝ w_ik (x − (μ_c + μ_k)/2)_i`.
-    Midpoint,
-}
-
-impl RuleSet {
-    /// Every rule set.
-    pub const ALL: [RuleSet; 3] = [RuleSet::Standard, RuleSet::Grounded, RuleSet::Midpoint];
-}
-
-impl std::fmt::Display for RuleSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RuleSet::Standard => "standard",
-            RuleSet::Grounded => "grounded",
-            RuleSet::Midpoint => "midpoint",
-        })
-    }
-}
-
-impl std::str::FromStr for RuleSet {
-    type Err = NeonError;
-    fn from_str(s: &str) -> Result<Self> {
-        RuleSet::ALL
-            .into_iter()
-            .find(|r| r.to_string() == s)
-            .ok_or_else(|| {
-                NeonError::param(
-                    "rule",
-                    format!("unknown rule set '{s}' (expected standard, grounded or midpoint)"),
-                )
-            })
-    }
-}
-
-/// Options of the explanation rules.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ExplainOptions {
-    /// Stiffness β of the soft argmin. `None`: β = γ for KDE outliers (§3.1), and the
-    /// data-derived `β = 1 / mean f_c` for k-means (scale-free; see [`KMeans::beta_auto`]).
-    pub beta: Option<f64>,
-    /// Stabiliser ε of the squared-distance rule (§3.1).
-    pub epsilon: f64,
-    /// Number H of random features (§3.3).
-    pub n_features: usize,
-    /// Number of independent random-feature draws; mean and std are reported.
-    pub trials: usize,
-    /// Seed of the random features.
-    pub seed: u64,
-    /// The rule set (see [`RuleSet`]).
-    pub rule: RuleSet,
-}
-
-impl Default for ExplainOptions {
-    fn default() -> Self {
-        ExplainOptions {
-            beta: None,
-            epsilon: kde::DEFAULT_EPSILON,
-            n_features: 2500,
-            trials: 1,
-            seed: 0,
-            rule: RuleSet::Standard,
-        }
-    }
-}
-
-impl ExplainOptions {
-    /// Check the options.
-    pub fn validate(&self) -> Result<()> {
-        if let Some(beta) = self.beta {
-            if !(beta.is_finite() && beta >= 0.0) {
-                return Err(NeonError::param(
-                    "beta",
-                    format!("must be a finite number >= 0, got {beta}"),
-                ));
-            }
-        }
-        if !(self.epsilon.is_finite() && self.epsilon >= 0.0) {
-            return Err(NeonError::param(
-                "epsilon",
-                format!("must be a finite number >= 0, got {}", self.epsilon),
-            ));
-        }
-        if self.n_features == 0 {
-            return Err(NeonError::param("n_features", "must be at least 1"));
-        }
-        if self.trials == 0 {
-            return Err(NeonError::param("trials", "must be at least 1"));
-        }
-        Ok(())
-    }
-}
-
-/// A model prepared to score and explain one target, point by point.
-pub trait PointExplainer: Sync {
-    /// The target it explains.
-    fn target(&self) -> Target;
-    /// Number of input features.
-    fn n_features(&self) -> usize;
-    /// The model's score `f(x)`; `exclude` leaves training point `exclude` out (leave-one-out).
-    fn score(&self, x: ArrayView1<f64>, exclude: Option<usize>) -> f64;
-    /// The explanation of `f(x)`, labelled with data row `row`.
-    fn explain(&self, x: ArrayView1<f64>, exclude: Option<usize>, row: usize) -> Explanation;
-}
-
-/// A fitted model of any registered kind.
+/// A fitted model of any registered kind: the tagged form model files store. Every method
+/// dispatches through [`Model`]; [`FittedModel::model`] is the one place that matches on the
+/// kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FittedModel {
@@ -199,74 +39,100 @@ pub enum FittedModel {
     Kmeans(KMeans),
 }
 
+impl From<Kde> for FittedModel {
+    fn from(model: Kde) -> Self {
+        FittedModel::Kde(model)
+    }
+}
+
+impl From<KMeans> for FittedModel {
+    fn from(model: KMeans) -> Self {
+        FittedModel::Kmeans(model)
+    }
+}
+
 /// One registered model kind.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelEntry {
     /// Name used on the command line and in model files.
     pub name: &'static str,
-    /// Targets the model explains (the first is the default).
-    pub targets: &'static [Target],
-    /// Rule sets per target, in the order of `targets` (the first is the default).
-    pub rules: &'static [&'static [RuleSet]],
+    /// One line that says what the model is (the CLI's help for `neon fit NAME`).
+    pub about: &'static str,
+    /// The targets the model explains and the rule sets of each (the first are the defaults).
+    pub capabilities: Capabilities,
+    /// The fit parameters, with their defaults.
+    pub params: &'static [FitParam],
+    /// Fit the model on `points` (model space) with checked parameter values.
+    pub fit: fn(&FitValues, ArrayView2<f64>) -> Result<FittedModel>,
+    /// Import a model fitted elsewhere from a matrix instead of fitting it, if the model can.
+    pub import: Option<Import>,
     /// Fit the model with default parameters on `points` (for conformance tests and examples).
     pub fit_default: fn(ArrayView2<f64>) -> Result<FittedModel>,
 }
 
-/// The registry of model kinds.
+/// How a model is imported from a matrix fitted elsewhere (k-means centroids).
+#[derive(Debug, Clone, Copy)]
+pub struct Import {
+    /// Name of the matrix (`centroids`); the CLI's flag.
+    pub name: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+    /// Build the model from the matrix (one row per item, in model space) and the training
+    /// points.
+    pub build: fn(Array2<f64>, ArrayView2<f64>) -> Result<FittedModel>,
+}
+
+/// The registry of model kinds: one row per model folder.
 pub const REGISTRY: &[ModelEntry] = &[
     ModelEntry {
-        name: "kde",
-        targets: &[Target::Outlier, Target::Inlier, Target::InlierRff],
-        rules: &[
-            &[RuleSet::Standard, RuleSet::Grounded],
-            &[RuleSet::Standard],
-            &[RuleSet::Standard, RuleSet::Grounded],
-        ],
-        fit_default: |points| Ok(FittedModel::Kde(Kde::fit(KdeParams::new(1.0), points)?)),
+        name: kde::NAME,
+        about: "Gaussian kernel density estimation (§3 of the chapter).",
+        capabilities: kde::CAPABILITIES,
+        params: kde::FIT_PARAMS,
+        fit: |values, points| Ok(Kde::fit(KdeParams::from_values(values)?, points)?.into()),
+        import: None,
+        fit_default: |points| Ok(Kde::fit(KdeParams::new(1.0), points)?.into()),
     },
     ModelEntry {
-        name: "kmeans",
-        targets: &[Target::Cluster],
-        rules: &[&[RuleSet::Standard, RuleSet::Grounded, RuleSet::Midpoint]],
+        name: kmeans::NAME,
+        about: "k-means clustering (§4), fitted here or imported from centroids.",
+        capabilities: kmeans::CAPABILITIES,
+        params: kmeans::FIT_PARAMS,
+        fit: |values, points| Ok(KMeans::fit(KMeansParams::from_values(values)?, points)?.into()),
+        import: Some(Import {
+            name: "centroids",
+            help: "Import centroids fitted elsewhere (CSV, one row per cluster, in the \
+                   transformed space, same column order); no refit.",
+            build: |centroids, points| Ok(KMeans::from_centroids(centroids, points)?.into()),
+        }),
         fit_default: |points| {
-            Ok(FittedModel::Kmeans(KMeans::fit(
-                KMeansParams::new(3.min(points.nrows())),
-                points,
-            )?))
+            Ok(KMeans::fit(KMeansParams::new(3.min(points.nrows())), points)?.into())
         },
     },
 ];
 
 impl ModelEntry {
+    /// The targets the model explains (the first is the default).
+    pub fn targets(&self) -> impl Iterator<Item = Target> + '_ {
+        self.capabilities.iter().map(|(t, _)| *t)
+    }
+
+    /// The default target.
+    pub fn default_target(&self) -> Option<Target> {
+        self.targets().next()
+    }
+
     /// The rule sets that apply to `target` (empty if the model does not explain it).
     pub fn rules_for(&self, target: Target) -> &'static [RuleSet] {
-        self.targets
+        self.capabilities
             .iter()
-            .position(|&t| t == target)
-            .and_then(|i| self.rules.get(i).copied())
-            .unwrap_or(&[])
+            .find(|(t, _)| *t == target)
+            .map_or(&[], |(_, rules)| rules)
     }
 
     /// Check that the model explains `target` with `rule`; the error names what applies.
     pub fn check(&self, target: Target, rule: RuleSet) -> Result<()> {
-        let list = |items: Vec<String>| items.join(", ");
-        if !self.targets.contains(&target) {
-            return Err(NeonError::UnsupportedTarget {
-                model: self.name.into(),
-                target: target.to_string(),
-                supported: list(self.targets.iter().map(|t| t.to_string()).collect()),
-            });
-        }
-        let rules = self.rules_for(target);
-        if !rules.contains(&rule) {
-            return Err(NeonError::UnsupportedRule {
-                model: self.name.into(),
-                target: target.to_string(),
-                rule: rule.to_string(),
-                supported: list(rules.iter().map(|r| r.to_string()).collect()),
-            });
-        }
-        Ok(())
+        check_target_rule(self.name, self.capabilities, target, rule)
     }
 }
 
@@ -275,33 +141,18 @@ pub fn entry(name: &str) -> Option<&'static ModelEntry> {
     REGISTRY.iter().find(|e| e.name == name)
 }
 
-/// Check `target` and `rule` against the registry row of model `name` (every model's
-/// `explainer` calls this, so the table in [`REGISTRY`] is the one place that says what
-/// applies).
-pub(crate) fn check_target_rule(name: &str, target: Target, rule: RuleSet) -> Result<()> {
-    match entry(name) {
-        Some(e) => e.check(target, rule),
-        None => Err(NeonError::param("model", format!("unknown model '{name}'"))),
-    }
-}
-
-/// Which points to explain.
-#[derive(Debug, Clone, Copy)]
-pub enum Queries<'a> {
-    /// The model's own training rows, each against the model without that row (KDE, §5.1);
-    /// k-means explains them against its fitted centroids (no refit).
-    LeaveOneOut,
-    /// New points (already in model space).
-    Points(ArrayView2<'a, f64>),
-}
-
 impl FittedModel {
+    /// The model behind the tag.
+    pub fn model(&self) -> &dyn Model {
+        match self {
+            FittedModel::Kde(m) => m,
+            FittedModel::Kmeans(m) => m,
+        }
+    }
+
     /// Registry name of the model kind.
     pub fn name(&self) -> &'static str {
-        match self {
-            FittedModel::Kde(_) => "kde",
-            FittedModel::Kmeans(_) => "kmeans",
-        }
+        self.model().name()
     }
 
     /// The registry entry of this model.
@@ -309,20 +160,22 @@ impl FittedModel {
         entry(self.name())
     }
 
+    /// The default target (the first the model lists).
+    pub fn default_target(&self) -> Target {
+        self.model()
+            .capabilities()
+            .first()
+            .map_or(Target::Outlier, |(t, _)| *t)
+    }
+
     /// Number of input features.
     pub fn n_features(&self) -> usize {
-        match self {
-            FittedModel::Kde(m) => m.n_features(),
-            FittedModel::Kmeans(m) => m.n_features(),
-        }
+        self.model().n_features()
     }
 
     /// The training points (model space).
     pub fn training_points(&self) -> ArrayView2<'_, f64> {
-        match self {
-            FittedModel::Kde(m) => m.points.view(),
-            FittedModel::Kmeans(m) => m.points.view(),
-        }
+        self.model().training_points()
     }
 
     /// Prepare an explainer for `target`.
@@ -331,15 +184,12 @@ impl FittedModel {
         target: Target,
         options: &ExplainOptions,
     ) -> Result<Box<dyn PointExplainer + '_>> {
-        Ok(match self {
-            FittedModel::Kde(m) => Box::new(m.explainer(target, options)?),
-            FittedModel::Kmeans(m) => Box::new(m.explainer(target, options)?),
-        })
+        self.model().point_explainer(target, options)
     }
 
     /// Explain `rows` (all rows when `None`) of the queries, in parallel; `progress` is called
     /// once per finished row. The result is in row order and identical for any thread count.
-    /// From [`kernels::BATCH_MIN_ROWS`] rows on, the blocked kernels of [`crate::kernels`] are
+    /// From [`crate::kernels::BATCH_MIN_ROWS`] rows on, the blocked kernels of [`crate::kernels`] are
     /// used (equal to the per-point path to about `1e-12`; see there).
     pub fn explain_rows<'a>(
         &'a self,
@@ -354,7 +204,7 @@ impl FittedModel {
             rows,
             target,
             options,
-            &kernels::Compute::default(),
+            &Compute::default(),
             progress,
         )
     }
@@ -366,7 +216,7 @@ impl FittedModel {
         rows: Option<&[usize]>,
         target: Target,
         options: &ExplainOptions,
-        compute: &kernels::Compute,
+        compute: &Compute,
         progress: &(dyn Fn() + Sync),
     ) -> Result<Vec<Explanation>> {
         let (points, _) = self.query_points(queries);
@@ -388,9 +238,12 @@ impl FittedModel {
         let (points, loo) = self.query_points(queries);
         let rows = resolve_rows(rows, points.nrows())?;
         self.check_width(points)?;
-        let compute = kernels::Compute::default();
+        let compute = Compute::default();
         if compute.batched(rows.len()) {
-            if let Some(scores) = batch::score_rows(self, points, &rows, loo, target, &compute) {
+            if let Some(scores) = self
+                .model()
+                .blocked_scores(points, &rows, loo, target, &compute)
+            {
                 return Ok(scores);
             }
         }
@@ -398,6 +251,15 @@ impl FittedModel {
             .par_iter()
             .map(|&row| explainer.score(points.row(row), loo.then_some(row)))
             .collect())
+    }
+
+    /// The cluster of each of `rows` of the queries, for clustering models (`None` for the
+    /// others).
+    pub fn clusters<'a>(&'a self, queries: Queries<'a>, rows: &[usize]) -> Option<Vec<usize>> {
+        let (points, _) = self.query_points(queries);
+        rows.iter()
+            .map(|&r| self.model().cluster_of(points.row(r)))
+            .collect()
     }
 
     fn check_width(&self, points: ArrayView2<f64>) -> Result<()> {
@@ -414,22 +276,78 @@ impl FittedModel {
     /// The points the queries stand for, and whether they are the training rows explained
     /// leave-one-out.
     pub fn query_points<'a>(&'a self, queries: Queries<'a>) -> (ArrayView2<'a, f64>, bool) {
-        match queries {
-            Queries::LeaveOneOut => (self.training_points(), true),
-            Queries::Points(p) => (p, false),
-        }
+        queries.points(self.model())
     }
 }
 
-/// Check row indices against `n_rows`; `None` means every row.
-pub fn resolve_rows(rows: Option<&[usize]>, n_rows: usize) -> Result<Vec<usize>> {
-    match rows {
-        None => Ok((0..n_rows).collect()),
-        Some(rows) => {
-            if let Some(&row) = rows.iter().find(|&&r| r >= n_rows) {
-                return Err(NeonError::RowOutOfRange { row, n_rows });
-            }
-            Ok(rows.to_vec())
-        }
+/// `FittedModel` is itself a [`Model`] (each method forwards to [`FittedModel::model`]), so
+/// the engine takes either.
+impl Model for FittedModel {
+    fn name(&self) -> &'static str {
+        self.model().name()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.model().capabilities()
+    }
+    fn n_features(&self) -> usize {
+        self.model().n_features()
+    }
+    fn training_points(&self) -> ArrayView2<'_, f64> {
+        self.model().training_points()
+    }
+    fn validate(&self) -> Result<()> {
+        self.model().validate()
+    }
+    fn summary(&self) -> String {
+        self.model().summary()
+    }
+    fn default_beta(&self) -> f64 {
+        self.model().default_beta()
+    }
+    fn point_explainer<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+    ) -> Result<Box<dyn PointExplainer + 'a>> {
+        self.model().point_explainer(target, options)
+    }
+    fn blocked_explainer<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+        compute: &Compute,
+    ) -> Result<Option<Box<dyn BlockedExplainer + 'a>>> {
+        self.model().blocked_explainer(target, options, compute)
+    }
+    fn blocked_scores(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        target: Target,
+        compute: &Compute,
+    ) -> Option<Vec<f64>> {
+        self.model()
+            .blocked_scores(points, rows, leave_one_out, target, compute)
+    }
+    fn approximate_explainer<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+        tolerance: f64,
+        tiles: Tiles,
+    ) -> Result<Box<dyn ApproxExplainer + 'a>> {
+        self.model()
+            .approximate_explainer(target, options, tolerance, tiles)
+    }
+    fn differentiable<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+    ) -> Result<Box<dyn DifferentiableScore + 'a>> {
+        self.model().differentiable(target, options)
+    }
+    fn cluster_of(&self, x: ArrayView1<f64>) -> Option<usize> {
+        self.model().cluster_of(x)
     }
 }

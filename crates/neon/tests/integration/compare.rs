@@ -116,7 +116,7 @@ fn exact_shapley_is_efficient_on_every_target() {
     let queries = random_matrix(6, 4, 2) * 1.5;
     for model in models(&points) {
         let entry = model.entry().expect("registered");
-        for &target in entry.targets {
+        for target in entry.targets() {
             for (queries, loo) in [
                 (Queries::Points(queries.view()), false),
                 (Queries::LeaveOneOut, true),
@@ -271,7 +271,7 @@ fn integrated_gradients_gap_vanishes_with_steps() {
     let points = random_matrix(60, 3, 4);
     let queries = random_matrix(5, 3, 5) * 1.5;
     for model in models(&points) {
-        for &target in model.entry().expect("registered").targets {
+        for target in model.entry().expect("registered").targets() {
             let mut previous = f64::INFINITY;
             for steps in [2, 16, 128, 1024] {
                 let explained = explain_rows_with(
@@ -354,7 +354,7 @@ fn analytic_gradients_match_central_differences_for_every_target() {
     let queries = random_matrix(8, 3, 7) * 1.3;
     let h = 1e-5;
     for model in models(&points) {
-        for &target in model.entry().expect("registered").targets {
+        for target in model.entry().expect("registered").targets() {
             let score = ScoreFunction::new(&model, target, &small_options()).expect("score");
             for (row, x) in queries.rows().into_iter().enumerate() {
                 for exclude in [None, Some(row)] {

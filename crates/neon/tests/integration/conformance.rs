@@ -129,7 +129,7 @@ proptest! {
         let x = Array1::from(x);
         for entry in REGISTRY {
             let model = (entry.fit_default)(points.view()).expect("fit");
-            for &target in entry.targets {
+            for target in entry.targets() {
                 let opts = ExplainOptions { beta, n_features: 200, trials: 3, ..Default::default() };
                 let explainer = model.explainer(target, &opts).expect("explainer");
                 for exclude in [None, Some(5)] {
@@ -208,7 +208,7 @@ fn permuting_features_permutes_relevance() {
                 .expect("import"),
             ),
         };
-        for &target in entry.targets {
+        for target in entry.targets() {
             if target == Target::InlierRff {
                 continue; // ω is drawn per feature index; covered by the trial-mean test
             }
@@ -417,7 +417,7 @@ fn registry_target_rule_and_path_matrix() {
     let mut combinations = 0;
     for entry in REGISTRY {
         let model = (entry.fit_default)(train.view()).expect("fit");
-        for &target in entry.targets {
+        for target in entry.targets() {
             for &rule in entry.rules_for(target) {
                 let options = ExplainOptions {
                     n_features: 300,

@@ -1,11 +1,13 @@
 //! The fitted KDE, its scores and its neuralized explanations.
 
-use super::hyperparams::KdeParams;
+use super::capabilities::{CAPABILITIES, NAME};
+use super::hyperparams::{KdeError, KdeParams};
 use super::random_features::RandomFeatureDraw;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
-use crate::models::{check_target_rule, ExplainOptions, PointExplainer, RuleSet, Target};
+use crate::explain::PointExplainer;
 use crate::network::{log_mean_exp, Gaussian, LogMeanExp, MeanPool, SquaredDistance};
+use crate::options::{check_target_rule, ExplainOptions, RuleSet, Target};
 use crate::rules::{
     grounded_distance_rule, grounded_fourier_rule, soft_argmin, squared_distance_rule,
     squared_weight_rule, uniform_rule,
@@ -28,13 +30,7 @@ impl Kde {
     pub fn fit(params: KdeParams, points: ArrayView2<f64>) -> Result<Self> {
         params.validate()?;
         if points.nrows() < 2 {
-            return Err(NeonError::param(
-                "points",
-                format!(
-                    "KDE needs at least 2 training points, got {}",
-                    points.nrows()
-                ),
-            ));
+            return Err(KdeError::TooFewPoints(points.nrows()).into());
         }
         Ok(Kde {
             gamma: params.gamma,
@@ -116,7 +112,7 @@ impl Kde {
     /// here and shared by every row).
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<KdeExplainer<'_>> {
         options.validate()?;
-        check_target_rule("kde", target, options.rule)?;
+        check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
         let beta = options.beta.unwrap_or(self.gamma);
         let draws = if target == Target::InlierRff {
             (0..options.trials as u64)
@@ -140,7 +136,7 @@ impl Kde {
             Target::InlierRff => KdeTarget::InlierRff,
             Target::Cluster => {
                 return Err(NeonError::UnsupportedTarget {
-                    model: "kde".into(),
+                    model: NAME.into(),
                     target: target.to_string(),
                     supported: "outlier, inlier, inlier-rff".into(),
                 })

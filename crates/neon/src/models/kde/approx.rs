@@ -19,8 +19,8 @@
 //!   `ln(1 + η)/γ + 2 ô η_β / (1 + η_β)` ([`ApproxBound::relevance_bound`]), because each
 //!   training point's share `(x_i − u_ki)²/(ε + h_k)` sums to 1 over the features and `ε`.
 
+use super::algorithm::Kde;
 use super::batch::KdeBatch;
-use super::Kde;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
 use crate::kernels::math::{soft_argmin, squared_distance};
@@ -39,18 +39,7 @@ pub const MAX_TREE_DIM: usize = 16;
 /// distance computations).
 const MARGIN: f64 = 1e-9;
 
-/// The certified bound reported with each approximate explanation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ApproxBound {
-    /// Upper bound on the fraction of the kernel mass `p̃(x)` that was left out.
-    pub neglected_mass: f64,
-    /// Upper bound on `ô − o(x)` (the reported score is never below the exact one).
-    pub score_bound: f64,
-    /// Upper bound on `Σ_i |R_i − R̂_i| + |dissipated − dissipated^|`.
-    pub relevance_bound: f64,
-    /// Number of training points that took part.
-    pub n_used: usize,
-}
+pub use crate::engine::ApproxBound;
 
 /// An approximate outlier explanation and its bound.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,7 +18,7 @@
 //! `R_i = Σ_k (x_i − u_ki)² R_k/(ε + h_k) = (o/Z_β)(x_i² A − 2 x_i B_i + C_i)` and the
 //! dissipated part `(o/Z_β) ε A`.
 
-use super::Kde;
+use super::algorithm::Kde;
 use crate::explain::Explanation;
 use crate::kernels::distance::squared_norms;
 use crate::kernels::math::{exp_nonpositive, squared_distance};

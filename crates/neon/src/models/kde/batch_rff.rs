@@ -7,8 +7,9 @@
 //! argument, so their agreement is measured against the sum's own scale `(1/H) Σ_j |h_j|`
 //! times `1 + max_j Σ_i |ω_ji x_i|`: about `1e-12` of it.
 
+use super::algorithm::Kde;
 use super::batch::KdeBatch;
-use super::{Kde, RandomFeatureDraw};
+use super::random_features::RandomFeatureDraw;
 use crate::explain::Explanation;
 use crate::kernels::math::{cos_reduced, COS_RANGE};
 use crate::kernels::rff::normalised_squares;

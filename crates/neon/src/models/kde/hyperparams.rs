@@ -1,11 +1,9 @@
-//! KDE hyperparameters, validated once at fit.
+//! KDE hyperparameters, validated once at fit; one error variant per check.
 
-use crate::error::{NeonError, Result};
+use crate::engine::{FitParam, FitValues, ParamKind};
+use crate::error::Result;
 
-/// Default ε of the squared-distance rule (§3.1), in squared units of the model space. Small
-/// enough to dissipate nothing measurable unless `x` coincides with a training point, in which
-/// case that point's whole share is dissipated instead of dividing by zero.
-pub const DEFAULT_EPSILON: f64 = 1e-9;
+pub use crate::options::DEFAULT_EPSILON;
 
 /// Parameters of a Gaussian KDE `p̃(x) = (1/N) Σ_k exp(−γ ‖x − u_k‖²)` (Eq. 1).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -14,7 +12,36 @@ pub struct KdeParams {
     pub gamma: f64,
 }
 
+/// A KDE hyperparameter that fails its check.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum KdeError {
+    /// γ is not a finite number > 0.
+    #[error("must be a finite number > 0, got {0}")]
+    Gamma(f64),
+    /// Fewer than 2 training points (leave-one-out needs another point).
+    #[error("KDE needs at least 2 training points, got {0}")]
+    TooFewPoints(usize),
+}
+
+crate::error::param_check!(KdeError, |e| match e {
+    KdeError::Gamma(_) => "gamma",
+    KdeError::TooFewPoints(_) => "points",
+});
+
+/// The fit parameters a KDE takes (its registry row lists them; the CLI makes flags of them).
+pub const FIT_PARAMS: &[FitParam] = &[FitParam {
+    name: "gamma",
+    help: "Kernel parameter γ > 0 of exp(−γ‖x − u‖²)",
+    kind: ParamKind::Real,
+    default: None,
+}];
+
 impl KdeParams {
+    /// The parameters from checked values of [`FIT_PARAMS`].
+    pub fn from_values(values: &FitValues) -> Result<Self> {
+        Ok(KdeParams::new(values.real("gamma")?))
+    }
+
     /// Parameters with kernel parameter γ.
     pub fn new(gamma: f64) -> Self {
         KdeParams { gamma }
@@ -23,10 +50,7 @@ impl KdeParams {
     /// Check the parameters.
     pub fn validate(&self) -> Result<()> {
         if !(self.gamma.is_finite() && self.gamma > 0.0) {
-            return Err(NeonError::param(
-                "gamma",
-                format!("must be a finite number > 0, got {}", self.gamma),
-            ));
+            return Err(KdeError::Gamma(self.gamma).into());
         }
         Ok(())
     }
@@ -35,12 +59,37 @@ impl KdeParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::Kde;
+    use crate::NeonError;
+    use ndarray::array;
+
+    fn check(result: Result<impl std::fmt::Debug>) -> KdeError {
+        let err: NeonError = result.expect_err("must fail");
+        *err.check::<KdeError>().expect("a KdeError")
+    }
 
     #[test]
     fn gamma_must_be_positive_and_finite() {
         assert!(KdeParams::new(1.0).validate().is_ok());
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(KdeParams::new(bad).validate().is_err(), "{bad}");
+            match check(KdeParams::new(bad).validate()) {
+                KdeError::Gamma(g) => assert!(g.is_nan() || g == bad, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
         }
+        let err = KdeParams::new(0.0).validate().expect_err("fails");
+        assert_eq!(
+            err.to_string(),
+            "parameter gamma: must be a finite number > 0, got 0"
+        );
+    }
+
+    #[test]
+    fn fit_needs_two_points() {
+        let one = array![[1.0, 2.0]];
+        assert_eq!(
+            check(Kde::fit(KdeParams::new(1.0), one.view())),
+            KdeError::TooFewPoints(1)
+        );
     }
 }

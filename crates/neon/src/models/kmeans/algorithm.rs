@@ -1,12 +1,14 @@
 //! k-means fitting (k-means++ seeding, Lloyd iterations, restarts) and the neuralized cluster
 //! evidence with its explanation (§4.1).
 
-use super::hyperparams::KMeansParams;
+use super::capabilities::{CAPABILITIES, NAME};
+use super::hyperparams::{KMeansError, KMeansParams};
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
+use crate::explain::PointExplainer;
 use crate::kernels::{self, Tiles};
-use crate::models::{check_target_rule, ExplainOptions, PointExplainer, RuleSet, Target};
 use crate::network::{squared_distance, Linear, MinPool};
+use crate::options::{check_target_rule, ExplainOptions, RuleSet, Target};
 use crate::rules::{grounded_linear_rule, midpoint_rule, soft_argmin, squared_weight_rule};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::SeedableRng;
@@ -45,10 +47,8 @@ impl KMeans {
                 best = i;
             }
         }
-        let (centroids, inertia, n_iter) = runs
-            .into_iter()
-            .nth(best)
-            .ok_or_else(|| NeonError::param("n_init", "must be at least 1"))?;
+        let (centroids, inertia, n_iter) =
+            runs.into_iter().nth(best).ok_or(KMeansError::NoRestarts)?;
         Self::assemble(centroids, points, inertia, n_iter)
     }
 
@@ -70,10 +70,7 @@ impl KMeans {
     /// transformed space); `points` are the training data in the same space.
     pub fn from_centroids(centroids: Array2<f64>, points: ArrayView2<f64>) -> Result<Self> {
         if centroids.nrows() < 2 {
-            return Err(NeonError::param(
-                "centroids",
-                format!("need at least 2 centroids, got {}", centroids.nrows()),
-            ));
+            return Err(KMeansError::TooFewCentroids(centroids.nrows()).into());
         }
         if centroids.ncols() != points.ncols() {
             return Err(NeonError::ShapeMismatch {
@@ -83,7 +80,7 @@ impl KMeans {
             });
         }
         if centroids.iter().any(|v| !v.is_finite()) {
-            return Err(NeonError::param("centroids", "all values must be finite"));
+            return Err(KMeansError::NonFiniteCentroid.into());
         }
         let inertia = points
             .rows()
@@ -246,7 +243,7 @@ impl KMeans {
         options: &ExplainOptions,
     ) -> Result<KMeansExplainer<'_>> {
         options.validate()?;
-        check_target_rule("kmeans", target, options.rule)?;
+        check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
         Ok(KMeansExplainer {
             model: self,
             beta: options.beta.unwrap_or(self.beta_auto),

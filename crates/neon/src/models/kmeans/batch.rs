@@ -6,7 +6,7 @@
 //! distances, so they agree to about `1e-12` of `|f_c(x)| + Σ_i |R_i| + ‖x‖²` (the scale of
 //! the terms that cancel near a cluster boundary).
 
-use super::KMeans;
+use super::algorithm::KMeans;
 use crate::explain::Explanation;
 use crate::kernels::math::soft_argmin;
 use crate::kernels::Tiles;

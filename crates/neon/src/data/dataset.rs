@@ -1,0 +1,183 @@
+//! [`Dataset`]: a named numeric table read from a CSV file or built in memory.
+
+use crate::error::{NeonError, Result};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use std::path::Path;
+
+/// True for a path with the `.npy` extension (any case): [`Dataset::load`] reads it as a NumPy
+/// array, anything else as CSV.
+pub fn is_npy(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
+/// A data matrix (rows = data points, columns = features) with its feature names and origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub(super) feature_names: Vec<String>,
+    pub(super) values: Array2<f64>,
+    pub(super) source: String,
+    pub(super) header_rows: usize,
+}
+
+impl Dataset {
+    /// Build a dataset from in-memory values. Checks that names match the columns, that names
+    /// are unique and that every value is finite.
+    pub fn new(feature_names: Vec<String>, values: Array2<f64>) -> Result<Self> {
+        let dataset = Dataset {
+            feature_names,
+            values,
+            source: "<memory>".to_string(),
+            header_rows: 0,
+        };
+        dataset.validate()?;
+        Ok(dataset)
+    }
+
+    /// Name of the origin used in error messages (a file path, or `<memory>`).
+    pub fn with_source(mut self, source: impl Into<String>, header_rows: usize) -> Self {
+        self.source = source.into();
+        self.header_rows = header_rows;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.feature_names.len() != self.values.ncols() {
+            return Err(NeonError::ShapeMismatch {
+                what: "feature names vs columns".into(),
+                expected: self.values.ncols().to_string(),
+                found: self.feature_names.len().to_string(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for name in &self.feature_names {
+            if !seen.insert(name.as_str()) {
+                return Err(NeonError::DuplicateHeader {
+                    file: self.source.clone(),
+                    column: name.clone(),
+                });
+            }
+        }
+        for ((row, col), value) in self.values.indexed_iter() {
+            if !value.is_finite() {
+                return Err(NeonError::NonFinite {
+                    file: self.source.clone(),
+                    row: self.display_row(row),
+                    column: self.feature_names[col].clone(),
+                    value: value.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Read a 2-D `.npy` array (float64 or float32). Features are named `x0`, `x1`, …
+    pub fn from_npy(path: &Path, columns: Option<&[String]>) -> Result<Self> {
+        use ndarray_npy::ReadNpyExt;
+        let file_name = path.display().to_string();
+        let open = || std::fs::File::open(path).map_err(|e| NeonError::io(path, e));
+        let values = match Array2::<f64>::read_npy(open()?) {
+            Ok(v) => v,
+            Err(first) => match Array2::<f32>::read_npy(open()?) {
+                Ok(v) => v.mapv(f64::from),
+                Err(_) => {
+                    return Err(NeonError::Npy {
+                        file: file_name,
+                        message: format!("expected a 2-D float64 or float32 array: {first}"),
+                    })
+                }
+            },
+        };
+        if values.nrows() == 0 || values.ncols() == 0 {
+            return Err(NeonError::EmptyFile { file: file_name });
+        }
+        let names = (0..values.ncols()).map(|i| format!("x{i}")).collect();
+        let dataset = Dataset {
+            feature_names: names,
+            values,
+            source: file_name,
+            header_rows: 0,
+        };
+        dataset.validate()?;
+        match columns {
+            Some(cols) => dataset.select_columns(cols),
+            None => Ok(dataset),
+        }
+    }
+
+    /// Keep and order the named columns.
+    pub fn select_columns(&self, columns: &[String]) -> Result<Self> {
+        let mut indices = Vec::with_capacity(columns.len());
+        for name in columns {
+            let index = self
+                .column_index(name)
+                .ok_or_else(|| NeonError::UnknownColumn {
+                    file: self.source.clone(),
+                    column: name.clone(),
+                    available: self.feature_names.join(","),
+                })?;
+            if indices.contains(&index) {
+                return Err(NeonError::param(
+                    "columns",
+                    format!("column '{name}' is listed twice"),
+                ));
+            }
+            indices.push(index);
+        }
+        Ok(Dataset {
+            feature_names: columns.to_vec(),
+            values: self.values.select(Axis(1), &indices),
+            source: self.source.clone(),
+            header_rows: self.header_rows,
+        })
+    }
+
+    /// Index of the column with this name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.feature_names.iter().position(|n| n == name)
+    }
+
+    /// Feature names, in column order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// The data matrix (rows × features).
+    pub fn values(&self) -> ArrayView2<'_, f64> {
+        self.values.view()
+    }
+
+    /// One data row.
+    pub fn row(&self, index: usize) -> ArrayView1<'_, f64> {
+        self.values.row(index)
+    }
+
+    /// Number of data rows.
+    pub fn n_rows(&self) -> usize {
+        self.values.nrows()
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.values.ncols()
+    }
+
+    /// Where the data came from (for messages).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The row number a user sees for 0-based data row `index` (spreadsheet numbering: the
+    /// header of a CSV file is row 1, so data row 0 is row 2).
+    pub fn display_row(&self, index: usize) -> usize {
+        index + 1 + self.header_rows
+    }
+
+    /// Per-feature mean of the values.
+    pub fn column_means(&self) -> Vec<f64> {
+        self.values
+            .mean_axis(Axis(0))
+            .map(|m| m.to_vec())
+            .unwrap_or_default()
+    }
+}

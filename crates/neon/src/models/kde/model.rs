@@ -1,0 +1,219 @@
+//! The KDE in the engine: the [`Model`] implementation the registry dispatches to, with the
+//! blocked (§3.1–§3.3 for many rows) and approximate (certified outlier) paths.
+
+use super::algorithm::{Kde, KdeExplainer};
+use super::approx::{ApproxKde, ApproxOutlier};
+use super::batch::KdeBatch;
+use super::batch_rff::explain_inlier_rff;
+use super::capabilities::{CAPABILITIES, NAME};
+use super::differentiable::KdeScore;
+use super::hyperparams::{KdeError, KdeParams};
+use crate::engine::{ApproxBound, ApproxExplainer, BlockedExplainer, DifferentiableScore, Model};
+use crate::error::{NeonError, Result};
+use crate::explain::{Explanation, PointExplainer};
+use crate::kernels::{Compute, Tiles};
+use crate::options::{Capabilities, ExplainOptions, RuleSet, Target};
+use crate::rules::uniform_rule;
+use ndarray::ArrayView2;
+
+impl Model for Kde {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    fn n_features(&self) -> usize {
+        self.points.ncols()
+    }
+
+    fn training_points(&self) -> ArrayView2<'_, f64> {
+        self.points.view()
+    }
+
+    fn validate(&self) -> Result<()> {
+        KdeParams::new(self.gamma).validate()?;
+        if self.points.nrows() < 2 {
+            return Err(KdeError::TooFewPoints(self.points.nrows()).into());
+        }
+        Ok(())
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "KDE: {} points, {} features, gamma = {}",
+            self.points.nrows(),
+            self.points.ncols(),
+            self.gamma
+        )
+    }
+
+    fn default_beta(&self) -> f64 {
+        self.gamma
+    }
+
+    fn point_explainer<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+    ) -> Result<Box<dyn PointExplainer + 'a>> {
+        Ok(Box::new(self.explainer(target, options)?))
+    }
+
+    fn blocked_explainer<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+        compute: &Compute,
+    ) -> Result<Option<Box<dyn BlockedExplainer + 'a>>> {
+        let explainer = self.explainer(target, options)?;
+        if explainer.rule() != RuleSet::Standard {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(KdeBlocked {
+            kde: self,
+            target,
+            batch: KdeBatch::new(self, compute.precision, compute.tiles),
+            explainer,
+        })))
+    }
+
+    fn blocked_scores(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        target: Target,
+        compute: &Compute,
+    ) -> Option<Vec<f64>> {
+        if !matches!(target, Target::Outlier | Target::Inlier) {
+            return None;
+        }
+        let batch = KdeBatch::new(self, compute.precision, compute.tiles);
+        let scores = batch.outlier_scores(points, rows, leave_one_out);
+        Some(if target == Target::Inlier {
+            scores
+                .into_iter()
+                .map(|o| (-self.gamma * o).exp())
+                .collect()
+        } else {
+            scores
+        })
+    }
+
+    fn approximate_explainer<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+        tolerance: f64,
+        tiles: Tiles,
+    ) -> Result<Box<dyn ApproxExplainer + 'a>> {
+        let explainer = self.explainer(target, options)?;
+        if target != Target::Outlier || explainer.rule() != RuleSet::Standard {
+            return Err(NeonError::param(
+                "tolerance",
+                "the approximate mode explains the KDE outlier target with the standard rules",
+            ));
+        }
+        Ok(Box::new(KdeApprox {
+            approx: ApproxKde::new(self, tolerance, tiles)?,
+            beta: explainer.beta(),
+            epsilon: explainer.epsilon(),
+        }))
+    }
+
+    fn differentiable<'a>(
+        &'a self,
+        target: Target,
+        options: &ExplainOptions,
+    ) -> Result<Box<dyn DifferentiableScore + 'a>> {
+        Ok(Box::new(KdeScore::new(self, target, options)?))
+    }
+}
+
+/// The blocked kernels of one KDE target, prepared once (random features drawn, training
+/// data packed).
+struct KdeBlocked<'a> {
+    kde: &'a Kde,
+    target: Target,
+    batch: KdeBatch<'a>,
+    explainer: KdeExplainer<'a>,
+}
+
+impl BlockedExplainer for KdeBlocked<'_> {
+    fn explain(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Vec<Explanation> {
+        match self.target {
+            Target::Outlier => self.batch.explain_outlier(
+                points,
+                rows,
+                leave_one_out,
+                self.explainer.beta(),
+                self.explainer.epsilon(),
+                progress,
+            ),
+            Target::InlierRff => explain_inlier_rff(
+                self.kde,
+                self.explainer.draws(),
+                &self.batch,
+                points,
+                rows,
+                leave_one_out,
+                progress,
+            ),
+            _ => {
+                let scores = self.batch.outlier_scores(points, rows, leave_one_out);
+                progress(rows.len());
+                let d = self.kde.points.ncols();
+                rows.iter()
+                    .zip(scores)
+                    .map(|(&row, o)| {
+                        let score = (-self.kde.gamma * o).exp();
+                        Explanation::new(row, score, uniform_rule(score, d), 0.0)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    fn fallbacks(&self) -> usize {
+        self.batch.fallbacks()
+    }
+}
+
+/// The certified approximate outlier path with its β and ε.
+struct KdeApprox<'a> {
+    approx: ApproxKde<'a>,
+    beta: f64,
+    epsilon: f64,
+}
+
+impl ApproxExplainer for KdeApprox<'_> {
+    fn explain(
+        &self,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Vec<(Explanation, ApproxBound)> {
+        self.approx
+            .explain_outlier(
+                points,
+                rows,
+                leave_one_out,
+                self.beta,
+                self.epsilon,
+                progress,
+            )
+            .into_iter()
+            .map(|ApproxOutlier { explanation, bound }| (explanation, bound))
+            .collect()
+    }
+}

@@ -1,0 +1,270 @@
+//! What to explain and how: the target (§3–§4), the rule set and the rule options. A leaf
+//! module: every model, the engine and the CLI read these types; they read nothing of theirs.
+
+use crate::error::{NeonError, Result};
+use serde::{Deserialize, Serialize};
+
+/// Default ε of the squared-distance rule (§3.1), in squared units of the model space. Small
+/// enough to dissipate nothing measurable unless `x` coincides with a training point, in which
+/// case that point's whole share is dissipated instead of dividing by zero.
+pub const DEFAULT_EPSILON: f64 = 1e-9;
+
+/// The prediction to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// KDE outlierness `o(x) = −(1/γ) log p̃(x)` (§3.1).
+    Outlier,
+    /// KDE inlierness `p̃(x)`, direct uniform explanation (§3.2).
+    Inlier,
+    /// KDE inlierness through random Fourier features, `î(x)` (§3.3).
+    InlierRff,
+    /// k-means cluster evidence `f_c(x)` (Eq. 5, §4.1).
+    Cluster,
+}
+
+impl Target {
+    /// Every target.
+    pub const ALL: [Target; 4] = [
+        Target::Outlier,
+        Target::Inlier,
+        Target::InlierRff,
+        Target::Cluster,
+    ];
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Target::Outlier => "outlier",
+            Target::Inlier => "inlier",
+            Target::InlierRff => "inlier-rff",
+            Target::Cluster => "cluster",
+        })
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = NeonError;
+    fn from_str(s: &str) -> Result<Self> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.to_string() == s)
+            .ok_or_else(|| {
+                NeonError::param(
+                    "target",
+                    format!(
+                        "unknown target '{s}' (expected outlier, inlier, inlier-rff or cluster)"
+                    ),
+                )
+            })
+    }
+}
+
+/// The family of LRP rules that carries relevance from the network's top layer to the input
+/// features. A rule set is chosen per explanation ([`ExplainOptions::rule`]); which sets apply
+/// to which target is listed in the model's [`crate::models::REGISTRY`] row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSet {
+    /// The chapter's rules (§3–§4): squared-distance rule, uniform rule, w² rule.
+    #[default]
+    Standard,
+    /// Appendix A: only activated inputs (`x_i ≠ 0`) receive relevance; the part that cannot
+    /// be grounded on them (`R^res`) is reported as dissipated. Meant for non-negative
+    /// features (CNN activations, counts); on other data it still conserves.
+    Grounded,
+    /// k-means only: each competitor's linear unit is decomposed around the midpoint of the two
+    /// centroids (Kauffmann et al. 2022), `R_i ∝ w_ik (x − (μ_c + μ_k)/2)_i`.
+    Midpoint,
+}
+
+impl RuleSet {
+    /// Every rule set.
+    pub const ALL: [RuleSet; 3] = [RuleSet::Standard, RuleSet::Grounded, RuleSet::Midpoint];
+}
+
+impl std::fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RuleSet::Standard => "standard",
+            RuleSet::Grounded => "grounded",
+            RuleSet::Midpoint => "midpoint",
+        })
+    }
+}
+
+impl std::str::FromStr for RuleSet {
+    type Err = NeonError;
+    fn from_str(s: &str) -> Result<Self> {
+        RuleSet::ALL
+            .into_iter()
+            .find(|r| r.to_string() == s)
+            .ok_or_else(|| {
+                NeonError::param(
+                    "rule",
+                    format!("unknown rule set '{s}' (expected standard, grounded or midpoint)"),
+                )
+            })
+    }
+}
+
+/// Options of the explanation rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExplainOptions {
+    /// Stiffness β of the soft argmin. `None`: β = γ for KDE outliers (§3.1), and the
+    /// data-derived `β = 1 / mean f_c` for k-means (scale-free; see `KMeans::beta_auto`).
+    pub beta: Option<f64>,
+    /// Stabiliser ε of the squared-distance rule (§3.1).
+    pub epsilon: f64,
+    /// Number H of random features (§3.3).
+    pub n_features: usize,
+    /// Number of independent random-feature draws; mean and std are reported.
+    pub trials: usize,
+    /// Seed of the random features.
+    pub seed: u64,
+    /// The rule set (see [`RuleSet`]).
+    pub rule: RuleSet,
+}
+
+impl Default for ExplainOptions {
+    fn default() -> Self {
+        ExplainOptions {
+            beta: None,
+            epsilon: DEFAULT_EPSILON,
+            n_features: 2500,
+            trials: 1,
+            seed: 0,
+            rule: RuleSet::Standard,
+        }
+    }
+}
+
+impl ExplainOptions {
+    /// Check the options.
+    pub fn validate(&self) -> Result<()> {
+        let failed = match self.beta {
+            Some(beta) if !(beta.is_finite() && beta >= 0.0) => Some(OptionsError::Beta(beta)),
+            _ if !(self.epsilon.is_finite() && self.epsilon >= 0.0) => {
+                Some(OptionsError::Epsilon(self.epsilon))
+            }
+            _ if self.n_features == 0 => Some(OptionsError::NoFeatures),
+            _ if self.trials == 0 => Some(OptionsError::NoTrials),
+            _ => None,
+        };
+        failed.map_or(Ok(()), |e| Err(e.into()))
+    }
+}
+
+/// A rule option that fails its check.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    /// β is negative or not finite.
+    #[error("must be a finite number >= 0, got {0}")]
+    Beta(f64),
+    /// ε is negative or not finite.
+    #[error("must be a finite number >= 0, got {0}")]
+    Epsilon(f64),
+    /// `n_features = 0`.
+    #[error("must be at least 1")]
+    NoFeatures,
+    /// `trials = 0`.
+    #[error("must be at least 1")]
+    NoTrials,
+}
+
+crate::error::param_check!(OptionsError, |e| match e {
+    OptionsError::Beta(_) => "beta",
+    OptionsError::Epsilon(_) => "epsilon",
+    OptionsError::NoFeatures => "n_features",
+    OptionsError::NoTrials => "trials",
+});
+
+/// The targets a model explains, each with the rule sets that apply to it (the first target
+/// and the first rule set are the defaults). Every model states its table in its own folder;
+/// its registry row and its explainers read that one table.
+pub type Capabilities = &'static [(Target, &'static [RuleSet])];
+
+/// Check that model `model` (with capability table `table`) explains `target` with `rule`;
+/// the error names what applies.
+pub fn check_target_rule(
+    model: &str,
+    table: Capabilities,
+    target: Target,
+    rule: RuleSet,
+) -> Result<()> {
+    let list = |items: Vec<String>| items.join(", ");
+    let Some((_, rules)) = table.iter().find(|(t, _)| *t == target) else {
+        return Err(NeonError::UnsupportedTarget {
+            model: model.into(),
+            target: target.to_string(),
+            supported: list(table.iter().map(|(t, _)| t.to_string()).collect()),
+        });
+    };
+    if !rules.contains(&rule) {
+        return Err(NeonError::UnsupportedRule {
+            model: model.into(),
+            target: target.to_string(),
+            rule: rule.to_string(),
+            supported: list(rules.iter().map(|r| r.to_string()).collect()),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(options: ExplainOptions) -> OptionsError {
+        let err = options.validate().expect_err("must fail");
+        *err.check::<OptionsError>().expect("an OptionsError")
+    }
+
+    #[test]
+    fn each_option_check_has_its_variant() {
+        let ok = ExplainOptions::default();
+        assert!(ok.validate().is_ok());
+        assert_eq!(
+            check(ExplainOptions {
+                beta: Some(-1.0),
+                ..ok
+            }),
+            OptionsError::Beta(-1.0)
+        );
+        assert_eq!(
+            check(ExplainOptions {
+                epsilon: f64::INFINITY,
+                ..ok
+            }),
+            OptionsError::Epsilon(f64::INFINITY)
+        );
+        assert_eq!(
+            check(ExplainOptions {
+                n_features: 0,
+                ..ok
+            }),
+            OptionsError::NoFeatures
+        );
+        assert_eq!(
+            check(ExplainOptions { trials: 0, ..ok }),
+            OptionsError::NoTrials
+        );
+        let err = ExplainOptions { trials: 0, ..ok }
+            .validate()
+            .expect_err("fails");
+        assert_eq!(err.to_string(), "parameter trials: must be at least 1");
+    }
+
+    #[test]
+    fn capability_tables_name_what_applies() {
+        const TABLE: Capabilities = &[(Target::Cluster, &[RuleSet::Standard])];
+        assert!(check_target_rule("m", TABLE, Target::Cluster, RuleSet::Standard).is_ok());
+        let err =
+            check_target_rule("m", TABLE, Target::Outlier, RuleSet::Standard).expect_err("target");
+        assert!(matches!(err, NeonError::UnsupportedTarget { .. }), "{err}");
+        let err =
+            check_target_rule("m", TABLE, Target::Cluster, RuleSet::Midpoint).expect_err("rule");
+        assert!(matches!(err, NeonError::UnsupportedRule { .. }), "{err}");
+    }
+}
