@@ -6,7 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=${NEON_BIN:-$repo/target/release/neon}
-[ -x "$bin" ] || { echo "run-tour: $bin not built (cargo build --release -p neon-cli)" >&2; exit 1; }
+[ -x "$bin" ] || { echo "run-tour: $bin not built (cargo build --release -p neon-xai-cli)" >&2; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$scratch/bin"

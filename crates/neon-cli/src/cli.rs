@@ -1,7 +1,7 @@
 //! Command-line definitions. Each flag's help text lives beside its definition.
 
 use clap::{Arg, ArgMatches, Args, Parser, Subcommand, ValueEnum};
-use neon::models::{entry, ModelEntry, ParamKind, ParamValue, REGISTRY};
+use neon_xai::models::{entry, ModelEntry, ParamKind, ParamValue, REGISTRY};
 use std::path::PathBuf;
 
 const ABOUT: &str =
@@ -22,22 +22,52 @@ const EXAMPLES: &str = "Examples:
   neon explain --model km.json --data new_customers.csv --target cluster --rule midpoint
 
   # the chapter's Wholesale customers study as a report
-  neon demo wholesale --out report/
+  neon demo wholesale --out-dir report/
 
   # why is a part of an image anomalous? (VGG-16 weights: tools/fetch-weights.sh)
-  neon explain-image --image part.png --target outlier --overlay --out heat/
+  neon explain-image --image part.png --target outlier --overlay --out-dir heat/
   # the chapter's image studies (Figs. 7-8) as a report
-  neon demo images --out report-images/";
+  neon demo images --out-dir report-images/";
+
+const SCORE_EXAMPLES: &str = "Examples:
+  neon score --model kde.json --leave-one-out --target outlier --format csv
+  neon score --model km.json --data data/examples/new_customers.csv --format json
+  neon score --model kde.json --data big.parquet -o scores.parquet";
+
+const EXPLAIN_EXAMPLES: &str = "Examples:
+  neon explain --model kde.json --leave-one-out --rows 337,338 --target outlier
+  neon explain --model km.json --data data/examples/new_customers.csv --target cluster --rule midpoint --format json
+  neon explain --model kde.json --data big.csv --target outlier --chunk-rows 100000 -o relevance.parquet
+  neon explain --model kde.json --leave-one-out --target outlier --method shapley-exact --rows 0,1,2";
+
+const DEMO_EXAMPLES: &str = "Examples:
+  neon demo wholesale --out-dir report
+  neon demo images --out-dir report-images   # VGG-16 weights: tools/fetch-weights.sh";
+
+const EVALUATE_EXAMPLES: &str = "Examples:
+  neon evaluate --model kde.json --leave-one-out --target outlier
+  neon evaluate --model km.json --leave-one-out --target cluster --methods neon,occlusion --format json -o eval.json
+  neon evaluate --model kde.json --leave-one-out --target outlier --out-dir curves";
+
+const BENCH_EXAMPLES: &str = "Examples:
+  neon bench --n-train 10000 --n-rows 10000 --dim 16
+  neon bench --wholesale data/wholesale_customers.csv
+  neon bench cnn --repeats 5";
+
+const IMAGE_EXAMPLES: &str = "Examples:
+  neon explain-image --image data/images/coffee.png --target outlier --overlay --out-dir heat
+  neon explain-image --image part.png --train-images good_parts/ --target outlier --out-dir heat
+  neon explain-image --image data/images/coffee.png --target cluster --n-clusters 5 --out-dir concepts";
 
 /// The `neon` command line.
 #[derive(Debug, Parser)]
 #[command(name = "neon", version, about = ABOUT, after_help = EXAMPLES)]
 pub struct Cli {
     /// Number of worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub threads: Option<usize>,
     /// Hide progress bars.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
@@ -50,32 +80,38 @@ pub enum Command {
     /// Fit a model on a data file and write it as a JSON model file.
     Fit(FitArgs),
     /// Score rows with a fitted model (outlierness, inlierness or cluster evidence).
+    #[command(after_help = SCORE_EXAMPLES)]
     Score(ScoreArgs),
     /// Explain rows: relevance of each feature for the model's score.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
     /// Run a study of the chapter end to end and write a report.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = DEMO_EXAMPLES)]
     Demo(DemoCommand),
     /// Compare explanation methods on a model: faithfulness curves, agreement and cost.
+    #[command(after_help = EVALUATE_EXAMPLES)]
     Evaluate(EvaluateArgs),
     /// Measure speed: rows per second and peak memory on synthetic data.
+    #[command(after_help = BENCH_EXAMPLES)]
     Bench(crate::commands::bench::BenchArgs),
     /// Explain an image: a model (KDE, k-means) on VGG-16 Block-5 locations, attributed to the
     /// pixels (§5.2, Appendix A): heatmap PNGs, raw relevance (.npy), location scores, JSON.
+    #[command(after_help = IMAGE_EXAMPLES)]
     ExplainImage(crate::commands::image::ExplainImageArgs),
 }
 
 /// Data input options shared by the fit commands.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// CSV file with a header row, or a 2-D .npy array.
+    /// Data file: CSV with a header row, Parquet (.parquet), Arrow IPC (.arrow, .feather) or a
+    /// 2-D .npy array.
     #[arg(long)]
     pub data: PathBuf,
     /// Features to use, by name, in this order (default: every numeric column).
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
-    /// Transforms applied in order: log, log1p, standardize (comma-separated).
-    #[arg(long, default_value = "")]
+    /// Transforms applied in order: log, log1p, standardize (comma-separated; default: none).
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub transform: String,
 }
 
@@ -109,7 +145,9 @@ fn long_flag(name: &str) -> String {
 
 /// The `neon fit NAME` command of one registry row.
 fn model_command(entry: &'static ModelEntry) -> clap::Command {
-    let mut cmd = DataArgs::augment_args(clap::Command::new(entry.name)).about(entry.about);
+    let mut cmd = DataArgs::augment_args(clap::Command::new(entry.name))
+        .about(entry.about)
+        .after_help(FIT_EXAMPLES);
     let required: Vec<&str> = entry
         .params
         .iter()
@@ -131,7 +169,8 @@ fn model_command(entry: &'static ModelEntry) -> clap::Command {
                 .allow_negative_numbers(true),
             ParamKind::Count | ParamKind::Seed => arg.value_parser(clap::value_parser!(u64)),
         };
-        if p.default.is_none() {
+        // a missing parameter with a rule of thumb is reported with the suggested value
+        if p.default.is_none() && p.rule_of_thumb.is_none() {
             arg = match entry.import {
                 Some(import) => arg.required_unless_present(import.name),
                 None => arg.required(true),
@@ -244,10 +283,10 @@ impl Format {
     }
 
     /// The columnar format, for Parquet and Arrow.
-    pub fn columnar(self) -> Option<neon::data::Columnar> {
+    pub fn columnar(self) -> Option<neon_xai::data::Columnar> {
         match self {
-            Format::Parquet => Some(neon::data::Columnar::Parquet),
-            Format::Arrow => Some(neon::data::Columnar::ArrowIpc),
+            Format::Parquet => Some(neon_xai::data::Columnar::Parquet),
+            Format::Arrow => Some(neon_xai::data::Columnar::ArrowIpc),
             _ => None,
         }
     }
@@ -259,7 +298,8 @@ pub struct QueryArgs {
     /// Fitted model file.
     #[arg(long)]
     pub model: PathBuf,
-    /// New data (raw values; transformed with the model's stored transform).
+    /// New data, raw values (CSV, Parquet, Arrow IPC or .npy; transformed with the model's
+    /// stored transform).
     #[arg(long, conflicts_with = "leave_one_out")]
     pub data: Option<PathBuf>,
     /// Use the model's own training rows, each against the model without that row (KDE); for
@@ -322,7 +362,7 @@ pub struct ExplainArgs {
     #[arg(long, default_value = "standard")]
     pub rule: String,
     /// Stabiliser ε of the outlier, random-feature grounded and midpoint rules.
-    #[arg(long, default_value_t = neon::models::kde::DEFAULT_EPSILON)]
+    #[arg(long, default_value_t = neon_xai::models::kde::DEFAULT_EPSILON)]
     pub epsilon: f64,
     /// Number H of random Fourier features (inlier-rff).
     #[arg(long, default_value_t = 2500)]
@@ -341,7 +381,7 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = 1000)]
     pub samples: usize,
     /// Integration steps (integrated-gradients).
-    #[arg(long, default_value_t = neon::compare::DEFAULT_STEPS)]
+    #[arg(long, default_value_t = neon_xai::compare::DEFAULT_STEPS)]
     pub steps: usize,
     /// Reference point of the baselines: this 0-based training row (default: the mean of the
     /// training data in model space). Baselines explain f(x) − f(reference).
@@ -355,16 +395,18 @@ pub struct ExplainArgs {
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
     /// The Wholesale customers study (§5.1) on the shipped data.
+    #[command(after_help = DEMO_EXAMPLES)]
     Wholesale(WholesaleArgs),
     /// The image studies (§5.2, Figs. 7-8) with a pretrained VGG-16.
+    #[command(after_help = DEMO_EXAMPLES)]
     Images(crate::commands::image::ImagesArgs),
 }
 
 /// `neon demo wholesale`
 #[derive(Debug, Args)]
 pub struct WholesaleArgs {
-    /// Output directory for report.html, figures and results.json.
-    #[arg(long)]
+    /// Output directory for report.html, figures and results.json (created if missing).
+    #[arg(long = "out-dir", alias = "out", value_name = "DIR")]
     pub out: PathBuf,
     /// The Wholesale customers CSV (default: the copy shipped in data/).
     #[arg(long)]
@@ -396,7 +438,7 @@ pub struct ScaleArgs {
     /// Precision of the blocked kernels: f64, or f32 (faster; within 1e-3 of f64 on
     /// standardized data; KDE only, random features and k-means stay f64).
     #[arg(long, default_value = "f64")]
-    pub precision: neon::kernels::Precision,
+    pub precision: neon_xai::kernels::Precision,
 }
 
 /// Output format of `neon evaluate`.
@@ -414,7 +456,8 @@ pub struct EvaluateArgs {
     /// Fitted model file.
     #[arg(long)]
     pub model: PathBuf,
-    /// New data (raw values; transformed with the model's stored transform).
+    /// New data, raw values (CSV, Parquet, Arrow IPC or .npy; transformed with the model's
+    /// stored transform).
     #[arg(long, conflicts_with = "leave_one_out")]
     pub data: Option<PathBuf>,
     /// Use the model's own training rows, each against the model without that row.
@@ -434,7 +477,7 @@ pub struct EvaluateArgs {
     #[arg(long, default_value_t = 1000)]
     pub samples: usize,
     /// Integration steps of integrated-gradients.
-    #[arg(long, default_value_t = neon::compare::DEFAULT_STEPS)]
+    #[arg(long, default_value_t = neon_xai::compare::DEFAULT_STEPS)]
     pub steps: usize,
     /// Seed of shapley-sampling, the marginal draws, the random orderings and the random
     /// features.
@@ -464,6 +507,6 @@ pub struct EvaluateArgs {
     pub output: Option<PathBuf>,
     /// Write the removal, marginal-removal and insertion curves as PNG and SVG into this
     /// directory (created if missing).
-    #[arg(long)]
+    #[arg(long = "out-dir", alias = "plot-dir", value_name = "DIR")]
     pub plot_dir: Option<PathBuf>,
 }

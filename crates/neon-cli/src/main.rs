@@ -42,7 +42,7 @@ fn message(error: &anyhow::Error) -> String {
     let mut text = error.to_string();
     let renames: Vec<(String, String)> = error
         .chain()
-        .filter_map(|cause| match cause.downcast_ref::<neon::NeonError>() {
+        .filter_map(|cause| match cause.downcast_ref::<neon_xai::NeonError>() {
             Some(e) => e.parameter().map(|name| {
                 (
                     format!("parameter {name}:"),

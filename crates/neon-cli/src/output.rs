@@ -2,9 +2,9 @@
 //! Arrow IPC, and the atomic output file.
 
 use crate::cli::Format;
-use neon::data::{ColumnarWriter, OutputColumn};
-use neon::engine::ApproxBound;
-use neon::{Explanation, NeonError, Target};
+use neon_xai::data::{ColumnarWriter, OutputColumn};
+use neon_xai::engine::ApproxBound;
+use neon_xai::{Explanation, NeonError, Target};
 use serde_json::json;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -186,7 +186,7 @@ impl<'a> ExplanationWriter<'a> {
                 let format = self
                     .format
                     .columnar()
-                    .unwrap_or(neon::data::Columnar::Parquet);
+                    .unwrap_or(neon_xai::data::Columnar::Parquet);
                 let writer =
                     ColumnarWriter::new(pipe.clone(), format, &columns, metadata, "output")?;
                 self.columnar = Some(ColumnarState {
@@ -389,7 +389,7 @@ impl Sink {
     pub fn open(path: Option<&Path>) -> anyhow::Result<Self> {
         Ok(match path {
             Some(path) => {
-                let tmp = neon::io::temp_sibling(path);
+                let tmp = neon_xai::io::temp_sibling(path);
                 let file = File::create(&tmp).map_err(|e| NeonError::io(path, e))?;
                 Sink::File {
                     writer: BufWriter::new(file),
@@ -600,7 +600,7 @@ pub fn emit(text: &str, path: Option<&std::path::Path>) -> anyhow::Result<()> {
 pub fn emit_bytes(bytes: &[u8], path: Option<&std::path::Path>) -> anyhow::Result<()> {
     match path {
         Some(path) => {
-            neon::io::write_atomic(path, bytes)
+            neon_xai::io::write_atomic(path, bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }

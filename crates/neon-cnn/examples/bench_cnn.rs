@@ -14,7 +14,7 @@ fn cpu_seconds() -> f64 {
 /// Time one VGG-16-sized convolution both ways (same inputs, same run).
 fn conv_paths() {
     use ndarray::Array3;
-    use neon_cnn::ops::{conv3x3, conv3x3_im2col, Kernel, Post};
+    use neon_xai_cnn::ops::{conv3x3, conv3x3_im2col, Kernel, Post};
     for (side, c) in [(112usize, 128usize), (56, 256), (28, 512), (14, 512)] {
         let x = Array3::from_shape_fn((side, side, c), |(y, x, ch)| {
             ((y * 31 + x * 7 + ch) % 13) as f32 * 0.1 - 0.6
@@ -45,7 +45,7 @@ fn main() {
     for preset in ["epsilon-gamma-box", "epsilon-plus-flat"] {
         let c0 = cpu_seconds();
         let t0 = std::time::Instant::now();
-        match neon_cnn::bench::bench(&[224, 448], preset, 3, 0) {
+        match neon_xai_cnn::bench::bench(&[224, 448], preset, 3, 0) {
             Ok(rows) => {
                 for r in rows {
                     println!(

@@ -140,7 +140,7 @@ pub enum CnnError {
     /// The core model (`neon`: KDE, k-means, random features, the Appendix A rules) refused a
     /// parameter or the data; the message names the parameter as the chapter does.
     #[error("{0}")]
-    Model(#[from] neon::NeonError),
+    Model(#[from] neon_xai::NeonError),
     /// Writing an output failed.
     #[error("cannot write {path}: {reason}")]
     Write {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ndarray::{Array2, Array3, Axis};
-use neon::Explanation;
+use neon_xai::Explanation;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ use crate::preprocess::{check_side, load_image, Preprocess, Resize};
 use crate::weights::{load_network, LoadReport};
 
 /// Default number H of random features (`n_features`) of the A.2 inlier explanation on images:
-/// 1000. The parameter is the core's (`neon::models::ExplainOptions::n_features`, `neon
+/// 1000. The parameter is the core's (`neon_xai::models::ExplainOptions::n_features`, `neon
 /// explain --n-features`) and the same seed draws the same features; only the default differs
 /// per setting: tables (§5.1, `neon explain`) use 2500 as the chapter does for the Wholesale
 /// data, images use 1000 because every one of the up to a few hundred locations is explained
@@ -27,14 +27,14 @@ use crate::weights::{load_network, LoadReport};
 pub const IMAGE_N_FEATURES: usize = 1000;
 
 /// Default stabiliser ε of the cosine part of A.2 on images: 0.1. The parameter is the core's
-/// (`neon::models::ExplainOptions::epsilon`); tables default to `neon::models::kde::
+/// (`neon_xai::models::ExplainOptions::epsilon`); tables default to `neon_xai::models::kde::
 /// DEFAULT_EPSILON` (1e-9, which only guards a division by zero), while on activations the
 /// projections `ω_jᵀa` of A.2 come close to 0 for many `j`, and ε = 0.1 keeps those few
 /// near-zero denominators from dominating the map (the ε share is reported as dissipated).
 pub const IMAGE_EPSILON: f64 = 0.1;
 
 /// What is explained (chapter §3.1, §3.3, §4.1 through Appendix A.1–A.3). The names are the
-/// core's targets (`neon::models::Target`): `outlier`, `inlier-rff`, `cluster`. The core's
+/// core's targets (`neon_xai::models::Target`): `outlier`, `inlier-rff`, `cluster`. The core's
 /// `inlier` (exact KDE inlierness with the uniform rule of §3.2) has no grounded rule — the
 /// uniform rule gives deactivated channels relevance — so it is not a target on images.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,18 +68,18 @@ impl Target {
     /// rule of §3.2, which cannot be grounded on activations (Appendix A).
     pub fn parse(name: &str) -> Result<Target> {
         let known = || vec!["outlier".into(), "inlier-rff".into(), "cluster".into()];
-        match name.parse::<neon::models::Target>() {
-            Ok(neon::models::Target::Outlier) => Ok(Target::Outlier),
-            Ok(neon::models::Target::InlierRff) => Ok(Target::InlierRff {
+        match name.parse::<neon_xai::models::Target>() {
+            Ok(neon_xai::models::Target::Outlier) => Ok(Target::Outlier),
+            Ok(neon_xai::models::Target::InlierRff) => Ok(Target::InlierRff {
                 n_features: IMAGE_N_FEATURES,
                 epsilon: IMAGE_EPSILON,
             }),
-            Ok(neon::models::Target::Cluster) => Ok(Target::Cluster {
+            Ok(neon_xai::models::Target::Cluster) => Ok(Target::Cluster {
                 n_clusters: 5,
                 n_init: 10,
                 cluster: None,
             }),
-            Ok(neon::models::Target::Inlier) => Err(CnnError::param(
+            Ok(neon_xai::models::Target::Inlier) => Err(CnnError::param(
                 "target",
                 "`inlier` is the exact KDE inlierness with the uniform rule (§3.2), which gives \
                  deactivated channels relevance and cannot be propagated to the pixels; use \
@@ -93,12 +93,12 @@ impl Target {
         }
     }
 
-    /// The core's target this one explains (`neon::models::Target`), whose name it carries.
-    pub fn core(&self) -> neon::models::Target {
+    /// The core's target this one explains (`neon_xai::models::Target`), whose name it carries.
+    pub fn core(&self) -> neon_xai::models::Target {
         match self {
-            Target::Outlier => neon::models::Target::Outlier,
-            Target::InlierRff { .. } => neon::models::Target::InlierRff,
-            Target::Cluster { .. } => neon::models::Target::Cluster,
+            Target::Outlier => neon_xai::models::Target::Outlier,
+            Target::InlierRff { .. } => neon_xai::models::Target::InlierRff,
+            Target::Cluster { .. } => neon_xai::models::Target::Cluster,
         }
     }
 }
@@ -210,7 +210,7 @@ pub struct ExplainImageParams {
 }
 
 /// One heatmap's explanation, stage by stage from the model's score to the pixels: the
-/// bridge's [`neon::Explanation`] (Appendix A.1–A.3), extended with the conservation of every
+/// bridge's [`neon_xai::Explanation`] (Appendix A.1–A.3), extended with the conservation of every
 /// LRP layer down to the input and the pixel sum. Each stage conserves what it received up to
 /// what it reports as dissipated or absorbed:
 /// `score = bridge.relevance_sum + bridge.dissipated`,
@@ -348,7 +348,7 @@ pub struct ImageExplanation {
 }
 
 /// The numbers of a heatmap's bridge stage ([`StagedExplanation::bridge`]) for the JSON summary,
-/// with the names of [`neon::Explanation`].
+/// with the names of [`neon_xai::Explanation`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BridgeSummary {
     /// Σ of the model scores explained.

@@ -6,10 +6,10 @@
 //! model fitted on Block-5 activations back to those activations and then to the pixels. The
 //! models, random features and Appendix A rules are the core's (`neon`); the bridge maps
 //! feature maps to data points and rescales centroids, and every explanation is a
-//! [`neon::Explanation`] ([`StagedExplanation`] extends it with LRP's per-layer conservation).
+//! [`neon_xai::Explanation`] ([`StagedExplanation`] extends it with LRP's per-layer conservation).
 //!
 //! ```
-//! use neon_cnn::network::{Network, VggConfig};
+//! use neon_xai_cnn::network::{Network, VggConfig};
 //! let net = Network::random(&VggConfig { in_channels: 3, blocks: vec![vec![4], vec![4]] }, 0, true);
 //! let image = ndarray::Array3::<f32>::from_elem((8, 8, 3), 0.5);
 //! let record = net.forward(&image, net.layer_index("pool2").unwrap()).unwrap();

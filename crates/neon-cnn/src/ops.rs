@@ -17,7 +17,7 @@ pub const WINOGRAD_MIN_CHANNELS: usize = 16;
 
 /// … and from this many pixels on: on small maps (VGG's 14×14 block 5 at 224 px) the kernel
 /// transform costs more than the 2.25× fewer multiplications save (measured with
-/// `cargo run --release -p neon-cnn --example bench_cnn`).
+/// `cargo run --release -p neon-xai-cnn --example bench_cnn`).
 pub const WINOGRAD_MIN_PIXELS: usize = 28 * 28;
 
 /// Target size (in `f32` elements) of one im2col band; 2²¹ floats = 8 MiB keeps a band in L3.

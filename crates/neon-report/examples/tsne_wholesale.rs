@@ -2,19 +2,26 @@
 //! perplexity 100), report the time taken, and optionally save the map.
 //!
 //! ```text
-//! cargo run --release -p neon-report --example tsne_wholesale -- [OUT_DIR]
+//! cargo run --release -p neon-xai-report --example tsne_wholesale -- [OUT_DIR [DATA.csv]]
 //! ```
 
 use std::time::Instant;
 
 use ndarray::{Array2, Axis};
-use neon_report::{tsne, ReportError, ScatterMap};
+use neon_xai_report::{tsne, ScatterMap};
 
-const DATA: &str = include_str!("../../../data/wholesale_customers.csv");
-
-fn main() -> Result<(), ReportError> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The six spending categories (the two geographic columns are dropped, as in the chapter).
-    let rows: Vec<Vec<f64>> = DATA
+    // the copy shipped in the repository's data/ folder, or a path given as second argument
+    let path = std::env::args().nth(2).map_or_else(
+        || {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../data/wholesale_customers.csv")
+        },
+        std::path::PathBuf::from,
+    );
+    let data = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let rows: Vec<Vec<f64>> = data
         .lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())

@@ -66,7 +66,7 @@ enum FigureContent {
 /// page needs nothing but itself to display.
 ///
 /// ```
-/// use neon_report::{Claim, HtmlReport};
+/// use neon_xai_report::{Claim, HtmlReport};
 /// let mut report = HtmlReport::new("Wholesale customers");
 /// report
 ///     .section("Data")

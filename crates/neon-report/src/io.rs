@@ -8,7 +8,7 @@ use crate::error::ReportError;
 /// Write `bytes` to `path` atomically (the core library's temporary-sibling-then-rename writer),
 /// naming the path in the error.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    neon::io::write_atomic(path, bytes).map_err(|source| ReportError::Write {
+    neon_xai::io::write_atomic(path, bytes).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -16,7 +16,7 @@
 //!
 //! ```
 //! use ndarray::Array2;
-//! use neon_report::{tsne, BarChart, BarSeries, HtmlReport, ScatterMap};
+//! use neon_xai_report::{tsne, BarChart, BarSeries, HtmlReport, ScatterMap};
 //!
 //! // 60 points in three groups of 20, in 4 dimensions
 //! let data = Array2::from_shape_fn((60, 4), |(i, j)| {
@@ -42,7 +42,7 @@
 //!     .figure(&bars, "Relevance of each feature for instance 7.");
 //! let html = report.render();
 //! assert!(html.contains("Figure 2."));
-//! # Ok::<(), neon_report::ReportError>(())
+//! # Ok::<(), neon_xai_report::ReportError>(())
 //! ```
 #![deny(missing_docs)]
 

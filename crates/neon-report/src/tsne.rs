@@ -172,10 +172,10 @@ impl TsneParams {
 /// ```
 /// use ndarray::Array2;
 /// let data = Array2::from_shape_fn((30, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
-/// let map = neon_report::tsne(data.view(), 5.0, 42)?;
+/// let map = neon_xai_report::tsne(data.view(), 5.0, 42)?;
 /// assert_eq!(map.dim(), (30, 2));
-/// assert!(neon_report::tsne(data.view(), 10.0, 42).is_err()); // 3 · 10 ≥ 30
-/// # Ok::<(), neon_report::ReportError>(())
+/// assert!(neon_xai_report::tsne(data.view(), 10.0, 42).is_err()); // 3 · 10 ≥ 30
+/// # Ok::<(), neon_xai_report::ReportError>(())
 /// ```
 pub fn tsne(data: ArrayView2<f64>, perplexity: f64, seed: u64) -> Result<Array2<f64>, ReportError> {
     TsneParams::new(perplexity).seed(seed).fit(data)

@@ -1,7 +1,7 @@
 //! End to end: every chart, a t-SNE map and heatmaps go into one HTML report on disk.
 
 use ndarray::{Array2, Array3};
-use neon_report::{
+use neon_xai_report::{
     heatmap_png, overlay_png, tsne, BarChart, BarSeries, BoxGroup, BoxPlots, Claim, ColorMap,
     Curve, HtmlReport, LineChart, ScatterMap,
 };

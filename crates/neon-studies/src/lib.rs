@@ -17,10 +17,10 @@ pub mod wholesale;
 pub enum StudyError {
     /// An error of the core library (data, model, explanation).
     #[error(transparent)]
-    Neon(#[from] neon::NeonError),
+    Neon(#[from] neon_xai::NeonError),
     /// An error while drawing figures or writing the report.
     #[error(transparent)]
-    Report(#[from] neon_report::ReportError),
+    Report(#[from] neon_xai_report::ReportError),
     /// A file could not be written.
     #[error("{path}: {source}")]
     Io {
@@ -34,7 +34,7 @@ pub enum StudyError {
     Json(#[from] serde_json::Error),
     /// An error of the CNN engine (weights, images, LRP).
     #[error(transparent)]
-    Cnn(#[from] neon_cnn::CnnError),
+    Cnn(#[from] neon_xai_cnn::CnnError),
     /// No VGG-16 weight file was found where neon looks by default.
     #[error(
         "no VGG-16 weights found (looked at {}); run tools/fetch-weights.sh to fetch the default \

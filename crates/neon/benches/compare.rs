@@ -1,17 +1,19 @@
-//! NEON against the baselines of `neon::compare`: explaining all 440 rows of the Wholesale data
+//! NEON against the baselines of `neon_xai::compare`: explaining all 440 rows of the Wholesale data
 //! (§5.1: Fresh, Milk, Grocery, Frozen, Detergents_Paper, Delicassen, log then standardized) for
 //! the KDE outlier target (γ = 1, leave-one-out) and the k-means cluster target (K = 6), with
 //! NEON, exact Shapley (64 coalitions), permutation-sampling Shapley (1000 orderings) and
 //! integrated gradients (64 steps).
 //!
-//! `cargo bench -p neon --bench compare`
+//! `cargo bench -p neon-xai --bench compare`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ndarray::Array2;
-use neon::compare::{explain_rows_with, Method, MethodOptions};
-use neon::data::transform::{FittedTransform, TransformStep};
-use neon::models::{ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries};
-use neon::{Dataset, Target};
+use neon_xai::compare::{explain_rows_with, Method, MethodOptions};
+use neon_xai::data::transform::{FittedTransform, TransformStep};
+use neon_xai::models::{
+    ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries,
+};
+use neon_xai::{Dataset, Target};
 use std::path::PathBuf;
 use std::time::Duration;
 

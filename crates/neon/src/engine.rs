@@ -296,7 +296,7 @@ pub enum ParamKind {
 
 /// One hyperparameter of a model's fit, as its registry row lists it: the CLI makes a flag of
 /// it (`n_clusters` → `--n-clusters`), the Python package a keyword argument.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FitParam {
     /// Name, as the chapter and the library spell it.
     pub name: &'static str,
@@ -306,6 +306,18 @@ pub struct FitParam {
     pub kind: ParamKind,
     /// Default; `None` makes the parameter required (unless the model is imported).
     pub default: Option<ParamValue>,
+    /// For a required parameter: how to suggest a value from the data when it is missing.
+    pub rule_of_thumb: Option<RuleOfThumb>,
+}
+
+/// A data-derived suggestion for a required parameter, shown when the parameter is missing
+/// (never applied silently).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleOfThumb {
+    /// The rule, in words.
+    pub text: &'static str,
+    /// The suggested value on `points` (model space); `None` where the rule does not apply.
+    pub compute: fn(ArrayView2<f64>) -> Option<f64>,
 }
 
 /// The value of a fit parameter.
@@ -453,12 +465,14 @@ mod tests {
             help: "kernel",
             kind: ParamKind::Real,
             default: None,
+            rule_of_thumb: None,
         },
         FitParam {
             name: "n_init",
             help: "restarts",
             kind: ParamKind::Count,
             default: Some(ParamValue::Integer(10)),
+            rule_of_thumb: None,
         },
     ];
 

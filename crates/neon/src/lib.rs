@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use ndarray::array;
-//! use neon::models::{ExplainOptions, Kde, KdeParams, PointExplainer, Target};
+//! use neon_xai::models::{ExplainOptions, Kde, KdeParams, PointExplainer, Target};
 //!
 //! let train = array![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
 //! let kde = Kde::fit(KdeParams::new(1.0), train.view()).unwrap();

@@ -6,13 +6,15 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use ndarray::Array2;
-use neon::data::transform::parse_steps;
-use neon::data::FittedTransform;
-use neon::kernels::{Compute, Precision};
-use neon::models::kde::ApproxKde;
-use neon::models::BatchExplainer;
-use neon::models::{ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries};
-use neon::{Dataset, Target};
+use neon_xai::data::transform::parse_steps;
+use neon_xai::data::FittedTransform;
+use neon_xai::kernels::{Compute, Precision};
+use neon_xai::models::kde::ApproxKde;
+use neon_xai::models::BatchExplainer;
+use neon_xai::models::{
+    ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries,
+};
+use neon_xai::{Dataset, Target};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -230,7 +232,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
     let all: Vec<usize> = (0..m).collect();
     let compute = Compute {
         precision: args.precision,
-        path: neon::kernels::ComputePath::Batch,
+        path: neon_xai::kernels::ComputePath::Batch,
         ..Compute::default()
     };
     let wanted = |b: Bench| args.only.as_ref().is_none_or(|o| o.contains(&b));
@@ -243,7 +245,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
         let FittedModel::Kde(model) = &kde else {
             unreachable!("built as a KDE")
         };
-        let batch = neon::models::kde::KdeBatch::new(model, args.precision, compute.tiles);
+        let batch = neon_xai::models::kde::KdeBatch::new(model, args.precision, compute.tiles);
         out.push(measure("kde-score", m, args.repeats, || {
             let s = batch.outlier_scores(queries.view(), &all, false);
             Ok(format!(
@@ -326,7 +328,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
 }
 
 fn wholesale(args: &BenchArgs, path: &std::path::Path) -> anyhow::Result<Vec<Measured>> {
-    let columns: Vec<String> = neon_studies::wholesale::chapter::FEATURES
+    let columns: Vec<String> = neon_xai_studies::wholesale::chapter::FEATURES
         .map(String::from)
         .to_vec();
     let data = Dataset::load(path, Some(&columns))

@@ -30,7 +30,7 @@ pub fn run(args: CnnBenchArgs) -> anyhow::Result<()> {
         args.repeats,
         rayon::current_num_threads()
     );
-    let rows = neon_studies::images::bench_cnn(&args.sizes, &args.preset, args.repeats)?;
-    print!("{}", neon_studies::images::format_bench(&rows));
+    let rows = neon_xai_studies::images::bench_cnn(&args.sizes, &args.preset, args.repeats)?;
+    print!("{}", neon_xai_studies::images::format_bench(&rows));
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::{DemoCommand, WholesaleArgs};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use neon_studies::wholesale::{run_analysis, summary, write_report, WholesaleParams};
+use neon_xai_studies::wholesale::{run_analysis, summary, write_report, WholesaleParams};
 use std::path::PathBuf;
 
 pub fn run(command: DemoCommand, show_progress: bool) -> anyhow::Result<()> {

@@ -7,13 +7,13 @@ use crate::output::emit;
 use crate::progress::DelayedProgress;
 use anyhow::Context;
 use ndarray::Array2;
-use neon::compare::{
+use neon_xai::compare::{
     evaluate, explain_rows_with, EvaluationConfig, EvaluationReport, Method, MethodOptions,
     RandomCurve, Reference, MAX_EXACT_FEATURES,
 };
-use neon::models::{ExplainOptions, FittedModel, Queries, Target};
-use neon::{Dataset, Explanation, ModelFile};
-use neon_report::{Curve, LineChart};
+use neon_xai::models::{ExplainOptions, FittedModel, Queries, Target};
+use neon_xai::{Dataset, Explanation, ModelFile};
+use neon_xai_report::{Curve, LineChart};
 use std::path::Path;
 
 /// A baseline chosen with `neon explain --method` (NEON itself is `None`).
@@ -170,7 +170,7 @@ pub fn run(args: EvaluateArgs, show_progress: bool) -> anyhow::Result<()> {
     let n_rows = points
         .as_ref()
         .map_or(file.model.training_points().nrows(), |p| p.nrows());
-    let rows = neon::models::resolve_rows(args.rows.as_deref(), n_rows)?;
+    let rows = neon_xai::models::resolve_rows(args.rows.as_deref(), n_rows)?;
     let total = rows.len() * (config.methods.len() + 1);
     let progress = DelayedProgress::new(total as u64, "evaluating", show_progress);
     let report = evaluate(

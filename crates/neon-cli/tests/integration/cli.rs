@@ -366,29 +366,20 @@ fn missing_file_error_names_the_file_and_says_the_cause_once() {
 /// writes the model the library fits with the same values on the same transformed data.
 #[test]
 fn every_registry_model_is_fitted_by_neon_fit_as_by_the_library() {
-    use neon::data::transform::parse_steps;
-    use neon::data::FittedTransform;
-    use neon::models::{FitValues, Model, ParamKind, ParamValue, REGISTRY};
+    use neon_xai::data::transform::parse_steps;
+    use neon_xai::data::FittedTransform;
+    use neon_xai::models::{FitValues, Model, REGISTRY};
     let dir = tempfile::tempdir().expect("tempdir");
     let columns: Vec<String> = crate::common::SPENDING
         .split(',')
         .map(String::from)
         .collect();
-    let dataset = neon::Dataset::load(&crate::common::wholesale(), Some(&columns)).expect("data");
+    let dataset =
+        neon_xai::Dataset::load(&crate::common::wholesale(), Some(&columns)).expect("data");
     let steps = parse_steps("log,standardize").expect("steps");
     let (_, values) = FittedTransform::fit(&steps, &dataset).expect("transform");
     for entry in REGISTRY {
-        let mut flags: Vec<String> = Vec::new();
-        let mut given = Vec::new();
-        for p in entry.params.iter().filter(|p| p.default.is_none()) {
-            let (text, value) = match p.kind {
-                ParamKind::Real => ("0.5", ParamValue::Real(0.5)),
-                ParamKind::Count | ParamKind::Seed => ("3", ParamValue::Integer(3)),
-            };
-            flags.push(format!("--{}", p.name.replace('_', "-")));
-            flags.push(text.to_string());
-            given.push((p.name, value));
-        }
+        let (flags, given) = crate::common::required_flags(entry);
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let path = fit_wholesale(
             dir.path(),
@@ -396,7 +387,7 @@ fn every_registry_model_is_fitted_by_neon_fit_as_by_the_library() {
             entry.name,
             &flags,
         );
-        let file = neon::ModelFile::load(&path).expect("load");
+        let file = neon_xai::ModelFile::load(&path).expect("load");
         assert_eq!(file.model.name(), entry.name);
         let checked = FitValues::new(entry.params, &given, false).expect("values");
         let expected = (entry.fit)(&checked, values.view()).expect("fit");
@@ -422,6 +413,41 @@ fn every_registry_model_is_fitted_by_neon_fit_as_by_the_library() {
             assert!(!out.status.success());
             let flag = format!("--{}", p.name.replace('_', "-"));
             assert!(stderr(&out).contains(&flag), "{}", stderr(&out));
+            if let Some(rule) = p.rule_of_thumb {
+                // the suggestion is the rule applied to the (raw, untransformed) data
+                let data =
+                    neon_xai::Dataset::load(&crate::common::wholesale(), None).expect("data");
+                let v = (rule.compute)(data.values().view()).expect("applies");
+                let text = format!("{flag} {v:.4}");
+                assert!(stderr(&out).contains(&text), "{text}: {}", stderr(&out));
+            }
         }
+    }
+}
+
+/// Output folders are `--out-dir` everywhere; the former names stay accepted as aliases.
+#[test]
+fn output_folders_are_out_dir_and_old_names_still_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for flag in ["--out-dir", "--out"] {
+        let out = dir.path().join(flag.trim_start_matches('-'));
+        let run = neon(&[
+            "--quiet",
+            "demo",
+            "wholesale",
+            flag,
+            out.to_str().expect("path"),
+        ]);
+        assert!(run.status.success(), "{flag}: {}", stderr(&run));
+        assert!(out.join("report.html").is_file(), "{flag}");
+    }
+    for command in [
+        vec!["demo", "wholesale", "--help"],
+        vec!["explain-image", "--help"],
+        vec!["evaluate", "--help"],
+    ] {
+        let help = stdout(&neon(&command));
+        assert!(help.contains("--out-dir <DIR>"), "{command:?}: {help}");
+        assert!(help.contains("Examples:"), "{command:?}");
     }
 }

@@ -2,9 +2,9 @@
 //! or chunk by chunk; explanations and scores written as Parquet/Arrow read back to the numbers
 //! of the CSV output.
 
-use crate::common::{neon, ok, stderr, wholesale, SPENDING};
-use neon::data::{Columnar, ColumnarWriter, OutputColumn};
-use neon::Dataset;
+use crate::common::{fit_on, neon, ok, stderr, wholesale};
+use neon_xai::data::{Columnar, ColumnarWriter, OutputColumn};
+use neon_xai::Dataset;
 use std::path::{Path, PathBuf};
 
 /// The Wholesale file as Parquet or Arrow: the spending columns as floats, Channel and Region
@@ -36,22 +36,7 @@ fn write_wholesale(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn fit(dir: &Path, data: &Path, file: &str) -> PathBuf {
-    let model = dir.join(file);
-    ok(&[
-        "fit",
-        "kde",
-        "--data",
-        data.to_str().expect("path"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--gamma",
-        "1",
-        "-o",
-        model.to_str().expect("path"),
-    ]);
-    model
+    fit_on(data, dir, file, "kde", &["--gamma", "1"])
 }
 
 #[test]
@@ -170,21 +155,13 @@ fn explanations_and_scores_written_as_parquet_and_arrow_read_back() {
         }
     }
     // scores, with the cluster column of k-means
-    let km = dir.path().join("km.json");
-    ok(&[
-        "fit",
+    let km = fit_on(
+        &wholesale(),
+        dir.path(),
+        "km.json",
         "kmeans",
-        "--data",
-        wholesale().to_str().expect("path"),
-        "--columns",
-        SPENDING,
-        "--transform",
-        "log,standardize",
-        "--n-clusters",
-        "4",
-        "-o",
-        km.to_str().expect("path"),
-    ]);
+        &["--n-clusters", "4"],
+    );
     let score = |extra: &[&str]| {
         let mut args = vec![
             "score",

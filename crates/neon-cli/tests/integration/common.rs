@@ -52,8 +52,13 @@ pub fn ok(args: &[&str]) -> String {
 /// Fit a `kind` model on the Wholesale spending columns (log, standardize) with the extra
 /// fit options `options`, written to `dir/file`.
 pub fn fit_wholesale(dir: &Path, file: &str, kind: &str, options: &[&str]) -> PathBuf {
+    fit_on(&wholesale(), dir, file, kind, options)
+}
+
+/// Fit a `kind` model on the spending columns of `data` (log, standardize) with the extra fit
+/// options `options`, written to `dir/file`.
+pub fn fit_on(data: &Path, dir: &Path, file: &str, kind: &str, options: &[&str]) -> PathBuf {
     let model = dir.join(file);
-    let data = wholesale();
     let mut args = vec![
         "fit",
         kind,
@@ -68,6 +73,29 @@ pub fn fit_wholesale(dir: &Path, file: &str, kind: &str, options: &[&str]) -> Pa
     args.extend(["-o", model.to_str().expect("path")]);
     ok(&args);
     model
+}
+
+/// Flags and values for the required fit parameters of a registry row (0.5 for reals, 3 for
+/// counts), so that a test can fit every model.
+pub fn required_flags(
+    entry: &neon_xai::models::ModelEntry,
+) -> (
+    Vec<String>,
+    Vec<(&'static str, neon_xai::models::ParamValue)>,
+) {
+    use neon_xai::models::{ParamKind, ParamValue};
+    let mut flags = Vec::new();
+    let mut values = Vec::new();
+    for p in entry.params.iter().filter(|p| p.default.is_none()) {
+        let (text, value) = match p.kind {
+            ParamKind::Real => ("0.5", ParamValue::Real(0.5)),
+            ParamKind::Count | ParamKind::Seed => ("3", ParamValue::Integer(3)),
+        };
+        flags.push(format!("--{}", p.name.replace('_', "-")));
+        flags.push(text.to_string());
+        values.push((p.name, value));
+    }
+    (flags, values)
 }
 
 /// Fit the Wholesale KDE (log, standardize, γ = 1) into `dir`.

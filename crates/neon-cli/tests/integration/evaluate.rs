@@ -122,7 +122,7 @@ fn evaluate_writes_json_table_and_plots() {
         "2",
         "--format",
         "json",
-        "--plot-dir",
+        "--out-dir",
         plots.to_str().expect("utf-8"),
         "--quiet",
     ]);

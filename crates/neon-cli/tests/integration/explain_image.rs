@@ -14,7 +14,7 @@ fn png(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
     path
 }
 
-/// Arguments after `explain-image --out DIR`, environment, expected part of the message.
+/// Arguments after `explain-image --out-dir DIR`, environment, expected part of the message.
 type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
 
 fn s(p: &Path) -> &str {
@@ -111,7 +111,7 @@ fn bad_inputs_fail_with_a_clear_message_and_write_nothing() {
         (vec!["--image", s(&none)], vec![], "none.png"),
     ];
     for (args, env, expected) in cases {
-        let mut full = vec!["explain-image", "--out", s(&out)];
+        let mut full = vec!["explain-image", "--out-dir", s(&out)];
         full.extend(&args);
         let o = neon(&full, &env);
         assert!(!o.status.success(), "{args:?} succeeded");
@@ -121,7 +121,14 @@ fn bad_inputs_fail_with_a_clear_message_and_write_nothing() {
     }
     // the demo refuses missing weights the same way
     let o = neon(
-        &["demo", "images", "--weights", s(&missing), "--out", s(&out)],
+        &[
+            "demo",
+            "images",
+            "--weights",
+            s(&missing),
+            "--out-dir",
+            s(&out),
+        ],
         &[],
     );
     assert!(!o.status.success());
@@ -167,7 +174,7 @@ fn a_small_image_is_explained_end_to_end_when_the_weights_are_present() {
             "--n-clusters",
             "2",
             "--overlay",
-            "--out",
+            "--out-dir",
             s(&out),
         ],
         &[],

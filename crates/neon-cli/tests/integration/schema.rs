@@ -3,7 +3,7 @@
 //! approximate mode, `json` and `jsonl`, scores, and model files fitted or imported.
 
 use crate::common::{fit_wholesale, neon, ok};
-use neon::models::{ParamKind, REGISTRY};
+use neon_xai::models::REGISTRY;
 use serde_json::Value;
 use std::path::Path;
 
@@ -63,14 +63,7 @@ fn every_json_output_and_model_file_validates() {
     let model_schema = validator(&schema("model.schema.json"));
     let rows = "0,5,337";
     for entry in REGISTRY {
-        let mut flags: Vec<String> = Vec::new();
-        for p in entry.params.iter().filter(|p| p.default.is_none()) {
-            flags.push(format!("--{}", p.name.replace('_', "-")));
-            flags.push(match p.kind {
-                ParamKind::Real => "0.5".into(),
-                _ => "3".into(),
-            });
-        }
+        let (flags, _) = crate::common::required_flags(entry);
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let path = fit_wholesale(
             dir.path(),

@@ -292,7 +292,7 @@ fn chunked_output_is_byte_identical_for_every_target_rule_and_format() {
     let data = wholesale();
     let data = data.to_str().expect("path");
     let mut checked = 0;
-    for entry in neon::models::REGISTRY {
+    for entry in neon_xai::models::REGISTRY {
         let model = &models
             .iter()
             .find(|(name, _)| *name == entry.name)

@@ -1,10 +1,10 @@
-//! KDE on locations (Appendix A.1, A.2): the core's `neon::models::Kde` fitted on the member
+//! KDE on locations (Appendix A.1, A.2): the core's `neon_xai::models::Kde` fitted on the member
 //! locations, each member scored leave-one-out.
 
 use ndarray::{ArrayView1, ArrayView2, Axis};
-use neon::models::kde::KdeExplainer;
-use neon::models::{ExplainOptions, Kde, KdeParams, RuleSet, Target};
-use neon::Explanation;
+use neon_xai::models::kde::KdeExplainer;
+use neon_xai::models::{ExplainOptions, Kde, KdeParams, RuleSet, Target};
+use neon_xai::Explanation;
 
 use crate::error::{CnnError, Result};
 

@@ -2,8 +2,8 @@
 //! rescaled to a common norm.
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
-use neon::models::{ExplainOptions, KMeans, KMeansParams, RuleSet};
-use neon::Explanation;
+use neon_xai::models::{ExplainOptions, KMeans, KMeansParams, RuleSet};
+use neon_xai::Explanation;
 
 use crate::error::{CnnError, Result};
 
@@ -23,7 +23,7 @@ pub fn rescale_centroids(centroids: &Array2<f64>) -> (Array2<f64>, f64) {
     (out, norm)
 }
 
-/// k-means fitted by the core (`neon::models::KMeans::fit`: k-means++ restarts, Lloyd
+/// k-means fitted by the core (`neon_xai::models::KMeans::fit`: k-means++ restarts, Lloyd
 /// iterations with tolerance, seeded) on the locations, with the centroids rescaled to a
 /// common norm ([`rescale_centroids`]) and imported back as a core model
 /// (`KMeans::from_centroids`), whose cluster evidence (Eq. 5) and A.3 explanation are used.

@@ -4,7 +4,7 @@
 //! propagated relevance can continue through the CNN to the pixels.
 //!
 //! The models, their scores, the random features and the Appendix A rules are the core's
-//! (`neon::models`, `neon::rules` with [`RuleSet::Grounded`](neon::models::RuleSet)); the bridge
+//! (`neon_xai::models`, `neon_xai::rules` with [`RuleSet::Grounded`](neon_xai::models::RuleSet)); the bridge
 //! keeps only what is specific to feature maps:
 //!
 //! * [`Locations`] — feature map(s) ↔ rows of a data matrix (§5.2);
@@ -21,7 +21,7 @@
 //! * [`LocationKMeans`] — the core's k-means, centroids rescaled to a common norm, cluster
 //!   membership evidence with the grounded linear rule (A.3).
 //!
-//! Every explanation is a [`neon::Explanation`]: the relevance of the C activations, the score,
+//! Every explanation is a [`neon_xai::Explanation`]: the relevance of the C activations, the score,
 //! their sum, and the non-propagated part (`R^res` of A.1/A.3, the ε-dissipated cosine share of
 //! A.2) as `dissipated`, so `Σ R_i + dissipated = f(a)`.
 
@@ -36,7 +36,7 @@ use crate::error::{CnnError, Result};
 pub use kde::{LocationExplainer, LocationKde};
 pub use kmeans::{rescale_centroids, LocationKMeans};
 /// k-means hyperparameters: the core's (`n_clusters`, `n_init`, `max_iter`, `tol`, `seed`).
-pub use neon::models::KMeansParams;
+pub use neon_xai::models::KMeansParams;
 
 /// Spatial locations of one or several feature maps as data points (`N × C`, §5.2).
 #[derive(Debug, Clone)]
@@ -130,9 +130,9 @@ pub enum GammaSpec {
 }
 
 /// Squared Euclidean distances between all rows of `data`, by the core's blocked distance
-/// kernel (`neon::kernels::distance`, layer 1 of the outlier network, §3.1), clamped at 0.
+/// kernel (`neon_xai::kernels::distance`, layer 1 of the outlier network, §3.1), clamped at 0.
 pub fn squared_distances(data: ArrayView2<f64>) -> Array2<f64> {
-    neon::kernels::distance::squared_distances(data, data, neon::kernels::Tiles::default())
+    neon_xai::kernels::distance::squared_distances(data, data, neon_xai::kernels::Tiles::default())
 }
 
 /// Median over rows of the squared distance to the nearest other row, from a matrix of squared

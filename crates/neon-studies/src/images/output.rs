@@ -50,7 +50,7 @@ impl Outputs {
                     source,
                 })?;
             }
-            neon::io::write_atomic(&path, bytes).map_err(|source| StudyError::Io {
+            neon_xai::io::write_atomic(&path, bytes).map_err(|source| StudyError::Io {
                 path: path.clone(),
                 source,
             })?;

@@ -3,7 +3,7 @@
 //! and how similar two heatmaps are.
 
 use ndarray::{Array2, ArrayView2};
-use neon_cnn::network::{Layer, Network};
+use neon_xai_cnn::network::{Layer, Network};
 use serde::Serialize;
 
 /// Where one location of a cut layer sees the input: the location `(i, j)` covers rows
@@ -207,14 +207,14 @@ pub fn argmax(values: ArrayView2<f64>) -> Option<((usize, usize), f64)> {
 mod tests {
     use super::*;
     use ndarray::array;
-    use neon_cnn::network::VggConfig;
+    use neon_xai_cnn::network::VggConfig;
 
     #[test]
     fn vgg16_receptive_fields_match_the_textbook_values() {
         let net = Network::random(
             &VggConfig {
                 in_channels: 3,
-                blocks: neon_cnn::network::VGG16_BLOCKS
+                blocks: neon_xai_cnn::network::VGG16_BLOCKS
                     .iter()
                     .map(|b| b.iter().map(|_| 1).collect())
                     .collect(),

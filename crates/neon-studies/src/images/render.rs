@@ -4,7 +4,7 @@
 
 use image::{ImageEncoder, Rgb as Px, RgbImage};
 use ndarray::{Array2, ArrayView2, ArrayView3};
-use neon_report::{categorical, linear_unit, seismic, symmetric_unit, viridis};
+use neon_xai_report::{categorical, linear_unit, seismic, symmetric_unit, viridis};
 
 use crate::{Result, StudyError};
 
@@ -153,7 +153,7 @@ pub fn png(img: &RgbImage) -> Result<Vec<u8>> {
             img.height(),
             image::ExtendedColorType::Rgb8,
         )
-        .map_err(|e| StudyError::Report(neon_report::ReportError::Png(e.to_string())))?;
+        .map_err(|e| StudyError::Report(neon_xai_report::ReportError::Png(e.to_string())))?;
     Ok(out)
 }
 

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use image::RgbImage;
-use neon_cnn::explain::npy_bytes;
-use neon_cnn::preprocess::Preprocess;
-use neon_cnn::weights::LoadReport;
-use neon_report::{Claim, HtmlReport};
+use neon_xai_cnn::explain::npy_bytes;
+use neon_xai_cnn::preprocess::Preprocess;
+use neon_xai_cnn::weights::LoadReport;
+use neon_xai_report::{Claim, HtmlReport};
 use serde::Serialize;
 
 use super::anomaly::{run_anomaly, AnomalyParams, AnomalyResults, ReferenceSet, TestImage};
@@ -287,9 +287,9 @@ pub fn write_images_report(r: &ImagesResults, out_dir: &Path) -> Result<ImagesRe
         r.weights.naming,
         r.params.preprocess.name()
     ));
-    let gamma_desc = |g: &neon_cnn::bridge::GammaSpec| match g {
-        neon_cnn::bridge::GammaSpec::Absolute(v) => format!("{v} (absolute)"),
-        neon_cnn::bridge::GammaSpec::Relative(v) => format!(
+    let gamma_desc = |g: &neon_xai_cnn::bridge::GammaSpec| match g {
+        neon_xai_cnn::bridge::GammaSpec::Absolute(v) => format!("{v} (absolute)"),
+        neon_xai_cnn::bridge::GammaSpec::Relative(v) => format!(
             "{v} / median squared distance of a location to its nearest neighbour in the data set"
         ),
     };

@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use neon_cnn::network::{Network, VggConfig};
-use neon_cnn::preprocess::Preprocess;
-use neon_cnn::weights::LoadReport;
+use neon_xai_cnn::network::{Network, VggConfig};
+use neon_xai_cnn::preprocess::Preprocess;
+use neon_xai_cnn::weights::LoadReport;
 
 use crate::{Result, StudyError};
 
@@ -74,7 +74,10 @@ pub fn default_preprocess(weights: &Path) -> Preprocess {
 
 /// Load a VGG-16 feature extractor from `path`.
 pub fn load_vgg16(path: &Path) -> Result<(Network, LoadReport)> {
-    Ok(neon_cnn::weights::load_network(path, &VggConfig::vgg16())?)
+    Ok(neon_xai_cnn::weights::load_network(
+        path,
+        &VggConfig::vgg16(),
+    )?)
 }
 
 #[cfg(test)]

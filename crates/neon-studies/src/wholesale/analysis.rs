@@ -3,11 +3,11 @@
 use super::chapter;
 use crate::Result;
 use ndarray::{Array2, Axis};
-use neon::data::{FittedTransform, TransformStep};
-use neon::models::{
+use neon_xai::data::{FittedTransform, TransformStep};
+use neon_xai::models::{
     ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, Target,
 };
-use neon::{Dataset, Explanation};
+use neon_xai::{Dataset, Explanation};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -300,7 +300,7 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
     let [a, b] = chapter::INSTANCES;
     for &row in &chapter::INSTANCES {
         if row >= raw.nrows() {
-            return Err(neon::NeonError::RowOutOfRange {
+            return Err(neon_xai::NeonError::RowOutOfRange {
                 row,
                 n_rows: raw.nrows(),
             }
@@ -436,7 +436,7 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
     lap("robustness", &mut timings);
 
     progress("t-SNE", 0.8);
-    let embedding = neon_report::tsne(z.view(), params.perplexity, params.seed)?;
+    let embedding = neon_xai_report::tsne(z.view(), params.perplexity, params.seed)?;
     let tsne: Vec<[f64; 2]> = embedding.rows().into_iter().map(|r| [r[0], r[1]]).collect();
     lap("tsne", &mut timings);
 
@@ -582,8 +582,12 @@ fn robustness(
         .beta_sweep
         .iter()
         .map(|&beta| {
-            let (_, relevance, _) =
-                kde.explain_outlier(z.row(b), Some(b), beta, neon::models::kde::DEFAULT_EPSILON);
+            let (_, relevance, _) = kde.explain_outlier(
+                z.row(b),
+                Some(b),
+                beta,
+                neon_xai::models::kde::DEFAULT_EPSILON,
+            );
             let e = Explanation::new(b, 0.0, relevance, 0.0);
             (beta, e.shares())
         })

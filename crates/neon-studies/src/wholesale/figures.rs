@@ -4,7 +4,7 @@ use super::analysis::WholesaleResults;
 use super::chapter::LABELS;
 use crate::Result;
 use ndarray::{Array2, Axis};
-use neon_report::{
+use neon_xai_report::{
     categorical, BarChart, BarSeries, BoxGroup, BoxPlots, ColorMap, Figure, ScatterMap,
 };
 

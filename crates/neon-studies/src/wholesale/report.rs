@@ -5,7 +5,7 @@ use super::analysis::WholesaleResults;
 use super::chapter::{self, LABELS};
 use super::figures::draw_all;
 use crate::{Result, StudyError};
-use neon_report::{Claim, HtmlReport};
+use neon_xai_report::{Claim, HtmlReport};
 use std::path::{Path, PathBuf};
 
 /// What [`write_report`] wrote.
@@ -64,7 +64,10 @@ pub fn write_report(r: &WholesaleResults, out_dir: &Path) -> Result<ReportFiles>
             ("seed", r.params.seed.to_string()),
             ("KDE γ", r.params.gamma.to_string()),
             ("outlier β", r.kde.beta.to_string()),
-            ("outlier ε", neon::models::kde::DEFAULT_EPSILON.to_string()),
+            (
+                "outlier ε",
+                neon_xai::models::kde::DEFAULT_EPSILON.to_string(),
+            ),
             ("random features H", r.params.n_features.to_string()),
             ("random-feature draws", r.params.trials.to_string()),
             (
@@ -292,7 +295,7 @@ pub fn write_report(r: &WholesaleResults, out_dir: &Path) -> Result<ReportFiles>
     html.save(&html_path)?;
     let json_path = out_dir.join("results.json");
     let json = serde_json::to_string_pretty(r)?;
-    neon::io::write_atomic(&json_path, json.as_bytes()).map_err(|e| StudyError::Io {
+    neon_xai::io::write_atomic(&json_path, json.as_bytes()).map_err(|e| StudyError::Io {
         path: json_path.clone(),
         source: e,
     })?;

@@ -6,12 +6,12 @@
 
 use std::sync::OnceLock;
 
-use neon_cnn::network::Network;
-use neon_cnn::weights::LoadReport;
-use neon_studies::images::anomaly::{run_anomaly, AnomalyParams, AnomalyResults, Setup};
-use neon_studies::images::concepts::{run_concepts, ConceptParams, ConceptResults};
-use neon_studies::images::report::{write_images_report, ImagesParams, ImagesResults};
-use neon_studies::images::weights::{default_preprocess, load_vgg16, resolve_weights};
+use neon_xai_cnn::network::Network;
+use neon_xai_cnn::weights::LoadReport;
+use neon_xai_studies::images::anomaly::{run_anomaly, AnomalyParams, AnomalyResults, Setup};
+use neon_xai_studies::images::concepts::{run_concepts, ConceptParams, ConceptResults};
+use neon_xai_studies::images::report::{write_images_report, ImagesParams, ImagesResults};
+use neon_xai_studies::images::weights::{default_preprocess, load_vgg16, resolve_weights};
 
 struct Vgg {
     path: std::path::PathBuf,

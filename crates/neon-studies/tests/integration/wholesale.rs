@@ -1,6 +1,6 @@
 //! The Wholesale study's robust findings (§5.1), asserted on the shipped data.
 
-use neon_studies::wholesale::{run_analysis, write_report, WholesaleParams, WholesaleResults};
+use neon_xai_studies::wholesale::{run_analysis, write_report, WholesaleParams, WholesaleResults};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

@@ -19,8 +19,8 @@
 //!
 //! ```
 //! use ndarray::array;
-//! use neon::compare::{explain_rows_with, Method, MethodOptions};
-//! use neon::models::{ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
+//! use neon_xai::compare::{explain_rows_with, Method, MethodOptions};
+//! use neon_xai::models::{ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
 //!
 //! let train = array![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
 //! let model = FittedModel::Kde(Kde::fit(KdeParams::new(1.0), train.view()).unwrap());

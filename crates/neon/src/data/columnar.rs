@@ -12,7 +12,6 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_schema::{DataType, Schema};
-use ndarray::Array2;
 use std::fs::File;
 use std::path::Path;
 
@@ -159,7 +158,6 @@ impl ColumnarChunks {
     /// 1-based data row of each; `None` at the end. A file without any row is an error.
     pub fn next_chunk(&mut self, max: usize) -> Result<Option<Dataset>> {
         let start = self.rows;
-        let d = self.names.len();
         let mut values: Vec<f64> = Vec::new();
         let mut len = 0usize;
         while len < max {
@@ -217,27 +215,15 @@ impl ColumnarChunks {
                 self.pending = Some((batch, used + take));
             }
         }
-        if len == 0 {
-            if start == 0 {
-                return Err(NeonError::EmptyFile {
-                    file: self.source.clone(),
-                });
-            }
-            return Ok(None);
-        }
         self.rows += len;
-        let matrix =
-            Array2::from_shape_vec((len, d), values).map_err(|e| NeonError::ShapeMismatch {
-                what: format!("{}: data matrix", self.source),
-                expected: format!("{len}x{d}"),
-                found: e.to_string(),
-            })?;
-        Ok(Some(Dataset {
-            feature_names: self.names.clone(),
-            values: matrix,
-            source: self.source.clone(),
-            header_rows: start,
-        }))
+        Dataset::from_chunk(
+            self.names.clone(),
+            values,
+            len,
+            &self.source,
+            start,
+            start == 0,
+        )
     }
 }
 

@@ -2,7 +2,6 @@
 
 use super::dataset::Dataset;
 use crate::error::{NeonError, Result};
-use ndarray::Array2;
 use std::path::Path;
 
 fn parse_cell(cell: &str) -> Option<f64> {
@@ -163,29 +162,9 @@ impl<R: std::io::Read> CsvChunks<R> {
             }
             len += 1;
         }
-        if len == 0 {
-            if start == 0 {
-                return Err(NeonError::EmptyFile {
-                    file: self.source.clone(),
-                });
-            }
-            return Ok(None);
-        }
         self.rows += len;
         let names = self.feature_names().unwrap_or_default();
-        let matrix = Array2::from_shape_vec((len, names.len()), values).map_err(|e| {
-            NeonError::ShapeMismatch {
-                what: format!("{}: data matrix", self.source),
-                expected: format!("{len}x{}", names.len()),
-                found: e.to_string(),
-            }
-        })?;
-        Ok(Some(Dataset {
-            feature_names: names,
-            values: matrix,
-            source: self.source.clone(),
-            header_rows: 1 + start,
-        }))
+        Dataset::from_chunk(names, values, len, &self.source, 1 + start, start == 0)
     }
 }
 

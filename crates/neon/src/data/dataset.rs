@@ -21,6 +21,40 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// One chunk of a file reader: `len` rows of `names.len()` values (row-major) from
+    /// `source`, its row `i` displayed as row `i + 1 + header_rows`. `None` for an empty chunk
+    /// after the first; an empty first chunk (`first`) means the file has no data row.
+    pub(super) fn from_chunk(
+        names: Vec<String>,
+        values: Vec<f64>,
+        len: usize,
+        source: &str,
+        header_rows: usize,
+        first: bool,
+    ) -> Result<Option<Self>> {
+        if len == 0 {
+            if first {
+                return Err(NeonError::EmptyFile {
+                    file: source.to_string(),
+                });
+            }
+            return Ok(None);
+        }
+        let d = names.len();
+        let values =
+            Array2::from_shape_vec((len, d), values).map_err(|e| NeonError::ShapeMismatch {
+                what: format!("{source}: data matrix"),
+                expected: format!("{len}x{d}"),
+                found: e.to_string(),
+            })?;
+        Ok(Some(Dataset {
+            feature_names: names,
+            values,
+            source: source.to_string(),
+            header_rows,
+        }))
+    }
+
     /// Build a dataset from in-memory values. Checks that names match the columns, that names
     /// are unique and that every value is finite.
     pub fn new(feature_names: Vec<String>, values: Array2<f64>) -> Result<Self> {

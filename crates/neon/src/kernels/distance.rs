@@ -104,11 +104,52 @@ pub fn argmin(row: ArrayView1<f64>) -> (usize, f64) {
     best
 }
 
+/// Median, over (at most `max_points` evenly spaced) rows of `points`, of the squared distance
+/// to the nearest other row of `points`; `None` for fewer than 2 rows. Duplicated rows count
+/// with distance 0. The scale behind the kernel-width rule of thumb γ = 1 / median.
+pub fn median_nearest_squared_distance(points: ArrayView2<f64>, max_points: usize) -> Option<f64> {
+    let n = points.nrows();
+    if n < 2 {
+        return None;
+    }
+    let step = n.div_ceil(max_points.max(2)).max(1);
+    let sample: Vec<usize> = (0..n).step_by(step).collect();
+    let mut nearest: Vec<f64> = sample
+        .iter()
+        .map(|&i| {
+            (0..n)
+                .filter(|&j| j != i)
+                .map(|j| super::math::squared_distance(points.row(i), points.row(j)))
+                .fold(f64::INFINITY, f64::min)
+        })
+        .collect();
+    nearest.sort_by(f64::total_cmp);
+    let m = nearest.len();
+    Some(if m % 2 == 1 {
+        nearest[m / 2]
+    } else {
+        0.5 * (nearest[m / 2 - 1] + nearest[m / 2])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kernels::math::squared_distance;
     use ndarray::array;
+
+    #[test]
+    fn median_nearest_squared_distance_by_hand() {
+        // nearest squared distances 1, 1, 4, 16: the median is (1 + 4) / 2
+        let p = array![[0.0], [1.0], [3.0], [7.0]];
+        assert_eq!(median_nearest_squared_distance(p.view(), 100), Some(2.5));
+        // every other row of a sample of 2: rows 0 and 2, nearest 1 and 4
+        assert_eq!(median_nearest_squared_distance(p.view(), 2), Some(2.5));
+        assert_eq!(
+            median_nearest_squared_distance(p.slice(ndarray::s![..1, ..]), 9),
+            None
+        );
+    }
 
     #[test]
     fn matches_direct_differences_and_is_never_negative() {

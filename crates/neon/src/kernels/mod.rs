@@ -22,9 +22,9 @@
 //!
 //! ```
 //! use ndarray::Array2;
-//! use neon::kernels::{Compute, Tiles};
-//! use neon::models::kde::ApproxKde;
-//! use neon::models::{BatchExplainer, ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
+//! use neon_xai::kernels::{Compute, Tiles};
+//! use neon_xai::models::kde::ApproxKde;
+//! use neon_xai::models::{BatchExplainer, ExplainOptions, FittedModel, Kde, KdeParams, Queries, Target};
 //!
 //! let train = Array2::from_shape_fn((500, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 5.0);
 //! let rows = Array2::from_shape_fn((100, 3), |(i, j)| ((i + j) % 5) as f64);

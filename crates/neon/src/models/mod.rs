@@ -13,7 +13,7 @@ pub use crate::engine::{resolve_rows, BatchExplainer, Model, Queries};
 pub use crate::explain::PointExplainer;
 pub use crate::options::{Capabilities, ExplainOptions, RuleSet, Target};
 
-pub use crate::engine::{FitParam, FitValues, ParamKind, ParamValue};
+pub use crate::engine::{FitParam, FitValues, ParamKind, ParamValue, RuleOfThumb};
 
 use crate::engine::{ApproxExplainer, BlockedExplainer, DifferentiableScore};
 use crate::error::{NeonError, Result};

@@ -1,17 +1,17 @@
-//! The baselines of `neon::compare` against functions whose Shapley values are known, their
+//! The baselines of `neon_xai::compare` against functions whose Shapley values are known, their
 //! axioms and limits, the analytic gradients of every registered target against central
 //! differences, and the evaluation on the shipped Wholesale data.
 
 use ndarray::{array, Array1, Array2, ArrayView1};
-use neon::compare::{
+use neon_xai::compare::{
     evaluate, explain_rows_with, integrated_gradients, shapley_exact, EvaluationConfig, Method,
     MethodExplainer, MethodOptions, Reference, ScoreFunction,
 };
-use neon::data::transform::{FittedTransform, TransformStep};
-use neon::models::{
+use neon_xai::data::transform::{FittedTransform, TransformStep};
+use neon_xai::models::{
     ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, Target, REGISTRY,
 };
-use neon::{Dataset, NeonError};
+use neon_xai::{Dataset, NeonError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
@@ -620,7 +620,7 @@ fn evaluation_reports_consistent_curves_and_costs() {
     assert_eq!(report.random.removal.auc_per_seed.len(), 4);
     // the report serialises and reads back
     let json = serde_json::to_string(&report).expect("json");
-    let back: neon::compare::EvaluationReport = serde_json::from_str(&json).expect("read");
+    let back: neon_xai::compare::EvaluationReport = serde_json::from_str(&json).expect("read");
     assert_eq!(back.methods.len(), 5);
 }
 

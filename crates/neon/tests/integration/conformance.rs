@@ -2,8 +2,8 @@
 //! formula, explanations are conservative, and closed-form cases come out as derived by hand.
 
 use ndarray::{array, Array1, Array2, ArrayView1};
-use neon::models::kde::RandomFeatureDraw;
-use neon::models::{
+use neon_xai::models::kde::RandomFeatureDraw;
+use neon_xai::models::{
     ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, PointExplainer, Queries,
     Target, REGISTRY,
 };
@@ -396,8 +396,8 @@ fn explain_rows_is_identical_for_one_and_two_threads() {
 /// points, and the training rows leave-one-out.
 #[test]
 fn registry_target_rule_and_path_matrix() {
-    use neon::kernels::{Compute, ComputePath, Tiles};
-    use neon::models::BatchExplainer;
+    use neon_xai::kernels::{Compute, ComputePath, Tiles};
+    use neon_xai::models::BatchExplainer;
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let mut sample = |n: usize, scale: f64| {
@@ -490,8 +490,8 @@ fn registry_target_rule_and_path_matrix() {
 /// explainer and from the registry alike.
 #[test]
 fn inapplicable_rule_sets_are_named_errors() {
-    use neon::models::RuleSet;
-    use neon::NeonError;
+    use neon_xai::models::RuleSet;
+    use neon_xai::NeonError;
     let train = array![[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]];
     let kde = Kde::fit(KdeParams::new(1.0), train.view()).expect("fit");
     for (target, rule) in [
@@ -524,7 +524,7 @@ fn inapplicable_rule_sets_are_named_errors() {
 /// what they do not propagate as dissipated.
 #[test]
 fn grounded_rules_leave_inactive_features_at_zero() {
-    use neon::models::RuleSet;
+    use neon_xai::models::RuleSet;
     let train = array![
         [0.5, 1.0, 2.0],
         [1.5, 0.0, 1.0],

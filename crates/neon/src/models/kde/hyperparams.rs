@@ -1,7 +1,8 @@
 //! KDE hyperparameters, validated once at fit; one error variant per check.
 
-use crate::engine::{FitParam, FitValues, ParamKind};
+use crate::engine::{FitParam, FitValues, ParamKind, RuleOfThumb};
 use crate::error::Result;
+use crate::kernels::distance::median_nearest_squared_distance;
 
 pub use crate::options::DEFAULT_EPSILON;
 
@@ -31,10 +32,25 @@ crate::error::param_check!(KdeError, |e| match e {
 /// The fit parameters a KDE takes (its registry row lists them; the CLI makes flags of them).
 pub const FIT_PARAMS: &[FitParam] = &[FitParam {
     name: "gamma",
-    help: "Kernel parameter γ > 0 of exp(−γ‖x − u‖²)",
+    help: "Kernel parameter γ > 0 of exp(−γ‖x − u‖²), in 1 / squared units of the model space \
+           (after --transform). Rule of thumb: 1 / the median squared distance from a point to \
+           its nearest neighbour (neon fit kde prints it when --gamma is missing); the \
+           chapter's Wholesale study uses γ = 1 on log-standardized data",
     kind: ParamKind::Real,
     default: None,
+    rule_of_thumb: Some(GAMMA_RULE_OF_THUMB),
 }];
+
+/// γ = 1 / median squared nearest-neighbour distance (on at most 2000 rows): a kernel as wide
+/// as the typical gap between a point and its nearest neighbour.
+pub const GAMMA_RULE_OF_THUMB: RuleOfThumb = RuleOfThumb {
+    text: "1 / the median squared distance from a point to its nearest neighbour",
+    compute: |points| {
+        median_nearest_squared_distance(points, 2000)
+            .filter(|m| *m > 0.0 && m.is_finite())
+            .map(|m| 1.0 / m)
+    },
+};
 
 impl KdeParams {
     /// The parameters from checked values of [`FIT_PARAMS`].

@@ -27,30 +27,35 @@ pub const FIT_PARAMS: &[FitParam] = &[
         help: "Number of clusters K (at least 2)",
         kind: ParamKind::Count,
         default: None,
+        rule_of_thumb: None,
     },
     FitParam {
         name: "n_init",
         help: "Number of k-means++ restarts; the lowest inertia is kept",
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(10)),
+        rule_of_thumb: None,
     },
     FitParam {
         name: "max_iter",
         help: "Maximum Lloyd iterations per restart",
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(300)),
+        rule_of_thumb: None,
     },
     FitParam {
         name: "tol",
         help: "Relative convergence tolerance (as scikit-learn)",
         kind: ParamKind::Real,
         default: Some(ParamValue::Real(1e-4)),
+        rule_of_thumb: None,
     },
     FitParam {
         name: "seed",
         help: "Seed of the restarts",
         kind: ParamKind::Seed,
         default: Some(ParamValue::Integer(0)),
+        rule_of_thumb: None,
     },
 ];
 
