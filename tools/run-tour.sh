@@ -5,7 +5,7 @@
 # first command that fails.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-bin=${NEON_BIN:-$repo/target/release/neon}
+bin=${NEON_BIN:-${CARGO_TARGET_DIR:-$repo/target}/release/neon}
 [ -x "$bin" ] || { echo "run-tour: $bin not built (cargo build --release -p neon-xai-cli)" >&2; exit 1; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
