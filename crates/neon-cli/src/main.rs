@@ -12,6 +12,14 @@ use clap::Parser;
 fn main() {
     let cli = cli::Cli::parse();
     if let Some(threads) = cli.threads {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let most = (4 * cores).max(256);
+        if threads == 0 || threads > most {
+            eprintln!(
+                "error: --threads {threads}: give 1 to {most} (this machine has {cores} cores)"
+            );
+            std::process::exit(2);
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()

@@ -155,6 +155,25 @@ pub trait LocalScore {
     }
 }
 
+/// Check a stored matrix of a model (training points, centroids): every value finite and
+/// within ±[`crate::kernels::math::MAX_MAGNITUDE`]; the error names the matrix, row and
+/// column.
+pub fn check_stored_matrix(name: &str, values: ArrayView2<f64>) -> Result<()> {
+    let limit = crate::kernels::math::MAX_MAGNITUDE;
+    match values
+        .indexed_iter()
+        .find(|(_, v)| v.is_nan() || v.abs() > limit)
+    {
+        Some(((row, col), v)) => Err(NeonError::param(
+            name,
+            format!(
+                "value {v:e} at row {row}, column {col} is not a finite number within ±{limit:e}"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Which points to explain.
 #[derive(Debug, Clone, Copy)]
 pub enum Queries<'a> {

@@ -52,6 +52,27 @@ pub enum NeonError {
         /// Comma-separated list of the file's columns.
         available: String,
     },
+    /// A column is selected twice.
+    #[error("{file}: column '{column}' is selected twice")]
+    DuplicateColumn {
+        /// The file.
+        file: String,
+        /// The repeated name.
+        column: String,
+    },
+    /// A cell holds no value (empty, NA, null …). neon needs a value in every cell: drop or
+    /// impute such rows before.
+    #[error("{file}, column {column}, row {row}: missing value ('{value}'); drop or impute the row first")]
+    MissingValue {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The cell as written.
+        value: String,
+    },
     /// No column of the file is numeric.
     #[error("{file}: no numeric column found")]
     NoNumericColumns {
@@ -107,6 +128,30 @@ pub enum NeonError {
         value: f64,
         /// `log` or `log1p`.
         transform: String,
+    },
+    /// A model-space value is so large that squared distances would overflow.
+    #[error("{file}, column {column}, row {row}: value {value:e} (after the transform) is beyond ±{limit:e}, where squared distances overflow; rescale the data")]
+    OutOfRange {
+        /// The file.
+        file: String,
+        /// Spreadsheet row.
+        row: usize,
+        /// Column name.
+        column: String,
+        /// The value in model space.
+        value: f64,
+        /// The largest magnitude accepted.
+        limit: f64,
+    },
+    /// A column's statistics overflow (values near the largest float).
+    #[error("{file}, column {column}: {what} overflows; the values are too large to standardize — rescale them")]
+    Overflow {
+        /// The file.
+        file: String,
+        /// Column name.
+        column: String,
+        /// What overflowed.
+        what: String,
     },
     /// A column is constant, so it cannot be standardized.
     #[error("{file}, column {column}: zero variance, cannot be standardized")]
@@ -169,6 +214,28 @@ pub enum NeonError {
         rule: String,
         /// Rule sets that apply.
         supported: String,
+    },
+    /// A computed score or relevance is not finite (refused rather than written as `null`).
+    #[error("row {row}: the {what} is {value}, not a finite number (is the point extremely far from the data?)")]
+    NonFiniteResult {
+        /// 0-based data row.
+        row: usize,
+        /// Which number.
+        what: String,
+        /// Its value.
+        value: f64,
+    },
+    /// A request would need more memory than the budget allows.
+    #[error("{what} would need {needed}, above the memory budget of {budget}; {hint}, or raise the budget with NEON_MEMORY_LIMIT (e.g. NEON_MEMORY_LIMIT=32G)")]
+    MemoryBudget {
+        /// What would be allocated.
+        what: String,
+        /// The memory it needs, human-readable.
+        needed: String,
+        /// The budget, human-readable.
+        budget: String,
+        /// What to lower.
+        hint: String,
     },
     /// A model file is malformed.
     #[error("{file}: invalid model file: {reason}")]

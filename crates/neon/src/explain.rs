@@ -54,6 +54,29 @@ impl Explanation {
         self.score - (self.relevance_sum + self.dissipated)
     }
 
+    /// Check that every number of the explanation is finite; the error names the row and the
+    /// value (no output may carry a silent `NaN`/`inf`, which JSON would write as `null`).
+    pub fn check_finite(&self) -> crate::error::Result<()> {
+        let bad = |what: &str, value: f64| crate::error::NeonError::NonFiniteResult {
+            row: self.row,
+            what: what.to_string(),
+            value,
+        };
+        for (what, value) in [
+            ("score", self.score),
+            ("relevance sum", self.relevance_sum),
+            ("dissipated part", self.dissipated),
+        ] {
+            if !value.is_finite() {
+                return Err(bad(what, value));
+            }
+        }
+        if let Some(v) = self.relevance.iter().find(|v| !v.is_finite()) {
+            return Err(bad("relevance", *v));
+        }
+        Ok(())
+    }
+
     /// Share of each feature in the total absolute relevance.
     pub fn shares(&self) -> Vec<f64> {
         let total: f64 = self.relevance.iter().map(|r| r.abs()).sum();

@@ -212,6 +212,62 @@ pub fn check_target_rule(
     Ok(())
 }
 
+/// Default memory budget for what one request allocates up front (random features): 8 GiB.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 8 << 30;
+
+/// The memory budget in bytes: `NEON_MEMORY_LIMIT` (bytes, or with a K/M/G/T suffix, powers of
+/// 1024), else [`DEFAULT_MEMORY_BUDGET`]. An unreadable value is an error naming it.
+pub fn memory_budget() -> Result<u64> {
+    let Ok(text) = std::env::var("NEON_MEMORY_LIMIT") else {
+        return Ok(DEFAULT_MEMORY_BUDGET);
+    };
+    let t = text.trim();
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .ok_or_else(|| {
+            NeonError::param(
+                "NEON_MEMORY_LIMIT",
+                format!("'{text}' is not a size (e.g. 16G, 512M, 1000000000)"),
+            )
+        })
+}
+
+/// Bytes as `12.3 GiB` / `456.0 MiB`.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Refuse to allocate `bytes` for `what` above the memory budget; `hint` says what to lower.
+pub fn check_memory(what: &str, bytes: f64, hint: &str) -> Result<()> {
+    let budget = memory_budget()?;
+    if bytes > budget as f64 {
+        return Err(NeonError::MemoryBudget {
+            what: what.to_string(),
+            needed: human_bytes(bytes),
+            budget: human_bytes(budget as f64),
+            hint: hint.to_string(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

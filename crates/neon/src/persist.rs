@@ -104,8 +104,18 @@ impl ModelFile {
             file: file.to_string(),
             reason,
         };
+        if d == 0 {
+            return Err(format_error(
+                "no feature names (a model needs at least 1 feature)".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(name) = self.feature_names.iter().find(|n| !seen.insert(n.as_str())) {
+            return Err(format_error(format!("feature name '{name}' appears twice")));
+        }
         self.transform
             .check_width(d)
+            .and_then(|()| self.transform.validate())
             .map_err(|e| format_error(e.to_string()))?;
         let points = self.model.training_points();
         if points.ncols() != d {

@@ -50,6 +50,14 @@ pub fn score(args: ScoreArgs) -> anyhow::Result<()> {
     let scores = file
         .model
         .score_rows(queries, Some(&rows), target, &options)?;
+    if let Some((&row, &score)) = rows.iter().zip(&scores).find(|(_, s)| !s.is_finite()) {
+        return Err(neon_xai::NeonError::NonFiniteResult {
+            row,
+            what: "score".into(),
+            value: score,
+        }
+        .into());
+    }
     let clusters = file.model.clusters(queries, &rows);
     let text = output::scores(
         args.query.format()?,
@@ -229,6 +237,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
             let explained = engine.explain(model, &chunk, &rows, target, &options, &tick)?;
             for (&i, (mut e, bound)) in local.iter().zip(explained) {
                 e.row = chunk.start + i;
+                e.check_finite()?;
                 if unique.is_some() {
                     kept.insert(e.row, (e, bound));
                 } else {

@@ -25,7 +25,13 @@ fn bad_inputs_fail_with_specific_message_and_no_output() {
             "nan.csv",
             "a,b\n1,2\n3,nan\n",
             "",
-            "column b, row 3: value nan is not finite",
+            "column b, row 3: missing value ('nan')",
+        ),
+        (
+            "inf.csv",
+            "a,b\n1,2\n3,inf\n",
+            "",
+            "column b, row 3: value inf is not finite",
         ),
         (
             "zero.csv",

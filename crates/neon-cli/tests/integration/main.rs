@@ -5,5 +5,6 @@ mod columnar;
 mod common;
 mod evaluate;
 mod explain_image;
+mod hostile;
 mod schema;
 mod stream;

@@ -193,7 +193,7 @@ impl ColumnarChunks {
             for i in 0..take {
                 let row = start + len + i + 1;
                 for (column, name) in columns.iter().zip(&self.names) {
-                    let value = column[i].ok_or_else(|| NeonError::NonNumeric {
+                    let value = column[i].ok_or_else(|| NeonError::MissingValue {
                         file: self.source.clone(),
                         row,
                         column: name.clone(),
@@ -485,7 +485,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "{}, column k, row 2: 'null' is not a number",
+                "{}, column k, row 2: missing value ('null'); drop or impute the row first",
                 path.display()
             )
         );

@@ -8,13 +8,61 @@ fn parse_cell(cell: &str) -> Option<f64> {
     cell.trim().parse::<f64>().ok()
 }
 
+/// Cells that mean "no value" in the files people export (pandas, R, spreadsheets). A column
+/// whose first data cell is one of them is still read as a number column, so that the missing
+/// value is reported (row and column) instead of the column vanishing.
+fn is_missing(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.is_empty()
+        || ["na", "n/a", "nan", "null", "none", "-", "?"]
+            .iter()
+            .any(|token| cell.eq_ignore_ascii_case(token))
+}
+
+/// Counts the line breaks the CSV parser has been given, so that a record's byte offset maps
+/// to its line in the file even after blank lines (which the parser skips without counting).
+#[derive(Debug)]
+struct LineCounter<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// Offsets of line breaks read but not yet passed by a record.
+    pending: std::collections::VecDeque<u64>,
+    /// Line breaks before the last record asked about.
+    passed: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                self.pending.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineCounter<R> {
+    /// The 1-based line of the byte at `offset` (offsets must not decrease between calls).
+    fn line_at(&mut self, offset: u64) -> usize {
+        while self.pending.front().is_some_and(|&nl| nl < offset) {
+            self.pending.pop_front();
+            self.passed += 1;
+        }
+        self.passed as usize + 1
+    }
+}
+
 /// A CSV file read a chunk of rows at a time: the one reader behind [`Dataset::load`] (all
 /// rows in one chunk) and the streaming explanation (bounded chunks). Numeric columns are
 /// those whose first data cell parses as a number; with `columns` given, exactly those
 /// columns are read, in that order, and every cell must be a finite number. Errors name the
 /// file, the spreadsheet row (the header is row 1) and the column.
 pub struct CsvChunks<R: std::io::Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<LineCounter<R>>,
     source: String,
     header: Vec<String>,
     selected: Option<Vec<usize>>,
@@ -29,7 +77,12 @@ impl<R: std::io::Read> CsvChunks<R> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .from_reader(reader);
+            .from_reader(LineCounter {
+                inner: reader,
+                offset: 0,
+                pending: Default::default(),
+                passed: 0,
+            });
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| NeonError::Csv {
@@ -49,6 +102,15 @@ impl<R: std::io::Read> CsvChunks<R> {
         for name in &header {
             if !seen.insert(name.as_str()) {
                 return Err(NeonError::DuplicateHeader {
+                    file: source.to_string(),
+                    column: name.clone(),
+                });
+            }
+        }
+        if let Some(cols) = columns {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(name) = cols.iter().find(|c| !seen.insert(c.as_str())) {
+                return Err(NeonError::DuplicateColumn {
                     file: source.to_string(),
                     column: name.clone(),
                 });
@@ -106,19 +168,25 @@ impl<R: std::io::Read> CsvChunks<R> {
         let mut values: Vec<f64> = Vec::new();
         let mut len = 0usize;
         while len < max {
-            let row = self.reader.position().line() as usize;
-            let more = self
-                .reader
-                .read_record(&mut self.record)
-                .map_err(|e| NeonError::Csv {
-                    file: self.source.clone(),
-                    row: e.position().map_or(row, |p| p.line() as usize),
-                    message: e.to_string(),
-                })?;
+            let before = self.reader.position().byte();
+            let more = match self.reader.read_record(&mut self.record) {
+                Ok(more) => more,
+                Err(e) => {
+                    let byte = e.position().map_or(before, |p| p.byte());
+                    return Err(NeonError::Csv {
+                        file: self.source.clone(),
+                        row: self.reader.get_mut().line_at(byte),
+                        message: e.to_string(),
+                    });
+                }
+            };
             if !more {
                 break;
             }
-            let row = self.record.position().map_or(row, |p| p.line() as usize);
+            // the parser's record position counts from the end of the previous record, blank
+            // lines included; the record's own last byte (its line break) gives its line
+            let end = self.reader.position().byte().saturating_sub(1).max(before);
+            let row = self.reader.get_mut().line_at(end);
             let record = &self.record;
             if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
                 continue; // blank line
@@ -134,7 +202,11 @@ impl<R: std::io::Read> CsvChunks<R> {
             let header = &self.header;
             let cols = self.selected.get_or_insert_with(|| {
                 (0..header.len())
-                    .filter(|&c| record.get(c).and_then(parse_cell).is_some())
+                    .filter(|&c| {
+                        record
+                            .get(c)
+                            .is_some_and(|cell| parse_cell(cell).is_some() || is_missing(cell))
+                    })
                     .collect()
             });
             if cols.is_empty() {
@@ -144,6 +216,14 @@ impl<R: std::io::Read> CsvChunks<R> {
             }
             for &c in cols.iter() {
                 let cell = record.get(c).unwrap_or("");
+                if is_missing(cell) && parse_cell(cell).is_none_or(f64::is_nan) {
+                    return Err(NeonError::MissingValue {
+                        file: self.source.clone(),
+                        row,
+                        column: header[c].clone(),
+                        value: cell.trim().to_string(),
+                    });
+                }
                 let value = parse_cell(cell).ok_or_else(|| NeonError::NonNumeric {
                     file: self.source.clone(),
                     row,
@@ -239,8 +319,12 @@ mod tests {
 
     #[test]
     fn nan_and_inf_are_rejected() {
+        // NaN is how pandas and R mark a missing value
         let err = read("a,b\n1,NaN\n", None).expect_err("NaN");
-        assert!(matches!(err, NeonError::NonFinite { row: 2, .. }));
+        assert!(
+            matches!(err, NeonError::MissingValue { row: 2, .. }),
+            "{err}"
+        );
         let err = read("a,b\n1,2\ninf,2\n", None).expect_err("inf");
         assert!(matches!(err, NeonError::NonFinite { row: 3, ref column, .. } if column == "a"));
     }

@@ -109,6 +109,7 @@ impl Dataset {
     pub fn from_npy(path: &Path, columns: Option<&[String]>) -> Result<Self> {
         use ndarray_npy::ReadNpyExt;
         let file_name = path.display().to_string();
+        check_npy_header(path)?;
         let open = || std::fs::File::open(path).map_err(|e| NeonError::io(path, e));
         let values = match Array2::<f64>::read_npy(open()?) {
             Ok(v) => v,
@@ -214,4 +215,77 @@ impl Dataset {
             .map(|m| m.to_vec())
             .unwrap_or_default()
     }
+}
+
+/// Check a `.npy` header against the file before anything is allocated from it: the header
+/// must fit in the file, and the array it announces (shape × item size) must be the data the
+/// file holds — so a 200-byte file cannot make neon allocate terabytes.
+fn check_npy_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let file_name = path.display().to_string();
+    let bad = |message: String| NeonError::Npy {
+        file: file_name.clone(),
+        message,
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| NeonError::io(path, e))?;
+    let len = file.metadata().map_err(|e| NeonError::io(path, e))?.len();
+    let mut prefix = [0u8; 12];
+    let got = file.read(&mut prefix).map_err(|e| NeonError::io(path, e))?;
+    if got < 10 || &prefix[..6] != b"\x93NUMPY" {
+        return Err(bad("not a .npy file (no NUMPY magic string)".into()));
+    }
+    let (start, header_len) = match prefix[6] {
+        1 => (10u64, u64::from(u16::from_le_bytes([prefix[8], prefix[9]]))),
+        2 | 3 if got >= 12 => (
+            12u64,
+            u64::from(u32::from_le_bytes([
+                prefix[8], prefix[9], prefix[10], prefix[11],
+            ])),
+        ),
+        v => return Err(bad(format!("unsupported .npy format version {v}"))),
+    };
+    if start + header_len > len {
+        return Err(bad(format!(
+            "the header claims {header_len} bytes but the file has {len} bytes in all"
+        )));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(start))
+        .and_then(|_| file.read_exact(&mut header))
+        .map_err(|e| NeonError::io(path, e))?;
+    let header = String::from_utf8_lossy(&header);
+    let item = if header.contains("f8") {
+        8u64
+    } else if header.contains("f4") {
+        4
+    } else {
+        return Err(bad("expected a float64 or float32 array".into()));
+    };
+    let shape = header
+        .split("'shape':")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .map(|dims| {
+            dims.trim_start()
+                .trim_start_matches('(')
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(|d| d.parse::<u64>())
+                .collect::<std::result::Result<Vec<_>, _>>()
+        })
+        .ok_or_else(|| bad("the header has no shape".into()))?
+        .map_err(|_| bad("the header's shape is not a list of sizes".into()))?;
+    let needed = shape
+        .iter()
+        .try_fold(item, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| bad(format!("the shape {shape:?} overflows")))?;
+    let available = len - start - header_len;
+    if needed > available {
+        return Err(bad(format!(
+            "the header announces shape {shape:?} ({needed} bytes) but the file holds {available} bytes of data"
+        )));
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 use super::dataset::Dataset;
 use crate::error::{NeonError, Result};
+use crate::kernels::math::MAX_MAGNITUDE;
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +92,14 @@ impl FittedTransform {
                         })
                         .collect();
                     for (c, s) in std.iter().enumerate() {
-                        if s.is_nan() || *s <= 1e-12 * (1.0 + mean[c].abs()) {
+                        if !(s.is_finite() && mean[c].is_finite()) {
+                            return Err(NeonError::Overflow {
+                                file: data.source().to_string(),
+                                column: data.feature_names()[c].clone(),
+                                what: "its mean or standard deviation".into(),
+                            });
+                        }
+                        if *s <= 1e-12 * (1.0 + mean[c].abs()) {
                             return Err(NeonError::ZeroVariance {
                                 file: data.source().to_string(),
                                 column: data.feature_names()[c].clone(),
@@ -104,6 +112,7 @@ impl FittedTransform {
             apply_step(&fitted_step, &mut values, data)?;
             fitted.push(fitted_step);
         }
+        check_magnitude(&values, data)?;
         Ok((FittedTransform { steps: fitted }, values))
     }
 
@@ -113,7 +122,36 @@ impl FittedTransform {
         for step in &self.steps {
             apply_step(step, &mut values, data)?;
         }
+        check_magnitude(&values, data)?;
         Ok(values)
+    }
+
+    /// Check stored values (a model file): standardize means finite, deviations finite and
+    /// positive; the error says which.
+    pub fn validate(&self) -> Result<()> {
+        for step in &self.steps {
+            if let FittedStep::Standardize { mean, std } = step {
+                if let Some((c, v)) = mean.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                    return Err(NeonError::param(
+                        "transform",
+                        format!("standardize mean of feature {c} is {v}, not a finite number"),
+                    ));
+                }
+                if let Some((c, v)) = std
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+                {
+                    return Err(NeonError::param(
+                        "transform",
+                        format!(
+                            "standardize deviation of feature {c} is {v}, not a finite number > 0"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Map transformed values back to raw units (inverse of every step, in reverse order).
@@ -187,6 +225,24 @@ fn apply_step(step: &FittedStep, values: &mut Array2<f64>, data: &Dataset) -> Re
                 col.mapv_inplace(|v| (v - mean[c]) / std[c]);
             }
         }
+    }
+    Ok(())
+}
+
+/// Every model-space value within ±[`MAX_MAGNITUDE`], else an error naming the file, row and
+/// column (squared distances would overflow).
+fn check_magnitude(values: &Array2<f64>, data: &Dataset) -> Result<()> {
+    if let Some(((row, col), &value)) = values
+        .indexed_iter()
+        .find(|(_, v)| v.is_nan() || v.abs() > MAX_MAGNITUDE)
+    {
+        return Err(NeonError::OutOfRange {
+            file: data.source().to_string(),
+            row: data.display_row(row),
+            column: data.feature_names()[col].clone(),
+            value,
+            limit: MAX_MAGNITUDE,
+        });
     }
     Ok(())
 }

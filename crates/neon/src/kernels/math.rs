@@ -69,6 +69,11 @@ pub fn exp_nonpositive(x: f64) -> f64 {
     }
 }
 
+/// Largest magnitude of a model-space value neon accepts: beyond it, squared distances
+/// `Σ_i (x_i − u_i)²` can overflow to infinity (they stay finite up to about
+/// `1e154 / √d`), and scores would silently become `inf` or `NaN`.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
 #[cfg(test)]
 mod exp_tests {
     use super::exp_nonpositive;

@@ -7,7 +7,7 @@ use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
 use crate::explain::PointExplainer;
 use crate::network::{log_mean_exp, Gaussian, LogMeanExp, MeanPool, SquaredDistance};
-use crate::options::{check_target_rule, ExplainOptions, RuleSet, Target};
+use crate::options::{check_memory, check_target_rule, ExplainOptions, RuleSet, Target};
 use crate::rules::{
     grounded_distance_rule, grounded_fourier_rule, soft_argmin, squared_distance_rule,
     squared_weight_rule, uniform_rule,
@@ -114,6 +114,18 @@ impl Kde {
         options.validate()?;
         check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
         let beta = options.beta.unwrap_or(self.gamma);
+        if target == Target::InlierRff {
+            // per draw: ω (H × d), phases and mean embedding (H each)
+            let bytes = options.trials as f64
+                * options.n_features as f64
+                * (self.points.ncols() as f64 + 2.0)
+                * 8.0;
+            check_memory(
+                "random features (trials × n_features × (d + 2) × 8 bytes)",
+                bytes,
+                "lower n_features or trials",
+            )?;
+        }
         let draws = if target == Target::InlierRff {
             (0..options.trials as u64)
                 .into_par_iter()

@@ -8,7 +8,9 @@ use super::batch_rff::explain_inlier_rff;
 use super::capabilities::{CAPABILITIES, NAME};
 use super::differentiable::KdeScore;
 use super::hyperparams::{KdeError, KdeParams};
-use crate::engine::{ApproxBound, ApproxExplainer, BlockedExplainer, DifferentiableScore, Model};
+use crate::engine::{
+    check_stored_matrix, ApproxBound, ApproxExplainer, BlockedExplainer, DifferentiableScore, Model,
+};
 use crate::error::{NeonError, Result};
 use crate::explain::{Explanation, PointExplainer};
 use crate::kernels::{Compute, Tiles};
@@ -38,7 +40,7 @@ impl Model for Kde {
         if self.points.nrows() < 2 {
             return Err(KdeError::TooFewPoints(self.points.nrows()).into());
         }
-        Ok(())
+        check_stored_matrix("points", self.points.view())
     }
 
     fn summary(&self) -> String {

@@ -36,6 +36,7 @@ impl KMeans {
     /// earliest restart). Deterministic for a seed, whatever the number of threads.
     pub fn fit(params: KMeansParams, points: ArrayView2<f64>) -> Result<Self> {
         params.validate(points.nrows())?;
+        check_distinct(points, params.n_clusters)?;
         let centred = Centred::new(points);
         let runs: Vec<(Array2<f64>, f64, usize)> = (0..params.n_init as u64)
             .into_par_iter()
@@ -56,6 +57,7 @@ impl KMeans {
     /// minimum, or to study the spread over restarts).
     pub fn fit_all_restarts(params: KMeansParams, points: ArrayView2<f64>) -> Result<Vec<Self>> {
         params.validate(points.nrows())?;
+        check_distinct(points, params.n_clusters)?;
         let centred = Centred::new(points);
         (0..params.n_init as u64)
             .into_par_iter()
@@ -351,3 +353,21 @@ impl Centred {
 
 /// Rows per block of the fitting kernels (fixes the order of every reduction).
 const FIT_BLOCK_ROWS: usize = 1024;
+
+/// At least `n_clusters` distinct rows (−0 and 0 are one value), or every fit would leave a
+/// cluster empty.
+fn check_distinct(points: ArrayView2<f64>, n_clusters: usize) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for row in points.rows() {
+        let key: Vec<u64> = row.iter().map(|v| (v + 0.0).to_bits()).collect();
+        seen.insert(key);
+        if seen.len() >= n_clusters {
+            return Ok(());
+        }
+    }
+    Err(KMeansError::TooFewDistinctPoints {
+        n_clusters,
+        distinct: seen.len(),
+    }
+    .into())
+}

@@ -140,6 +140,14 @@ pub enum KMeansError {
         /// Training rows.
         n_rows: usize,
     },
+    /// Fewer distinct training points than clusters: some clusters would stay empty.
+    #[error("{n_clusters} clusters cannot be fitted on {distinct} distinct points")]
+    TooFewDistinctPoints {
+        /// Clusters asked for.
+        n_clusters: usize,
+        /// Distinct training points.
+        distinct: usize,
+    },
     /// `n_init = 0`.
     #[error("must be at least 1")]
     NoRestarts,
@@ -158,7 +166,9 @@ pub enum KMeansError {
 }
 
 crate::error::param_check!(KMeansError, |e| match e {
-    KMeansError::TooFewClusters(_) | KMeansError::MoreClustersThanRows { .. } => "n_clusters",
+    KMeansError::TooFewClusters(_)
+    | KMeansError::MoreClustersThanRows { .. }
+    | KMeansError::TooFewDistinctPoints { .. } => "n_clusters",
     KMeansError::NoRestarts => "n_init",
     KMeansError::NoIterations => "max_iter",
     KMeansError::Tolerance(_) => "tol",
@@ -207,6 +217,26 @@ mod tests {
             check(KMeansParams::new(3).tol(f64::NAN).validate(10)),
             KMeansError::Tolerance(t) if t.is_nan()
         ));
+    }
+
+    #[test]
+    fn clusters_need_as_many_distinct_points() {
+        let points = array![
+            [1.0, 1.0],
+            [1.0, 1.0],
+            [1.0, 1.0],
+            [2.0, 2.0],
+            [-0.0, 0.0],
+            [0.0, 0.0]
+        ];
+        assert_eq!(
+            check(KMeans::fit(KMeansParams::new(4), points.view())),
+            KMeansError::TooFewDistinctPoints {
+                n_clusters: 4,
+                distinct: 3
+            }
+        );
+        assert!(KMeans::fit(KMeansParams::new(3), points.view()).is_ok());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::batch::explain_clusters;
 use super::capabilities::{CAPABILITIES, NAME};
 use super::differentiable::ClusterScore;
 use super::hyperparams::KMeansError;
-use crate::engine::{BlockedExplainer, DifferentiableScore, Model};
+use crate::engine::{check_stored_matrix, BlockedExplainer, DifferentiableScore, Model};
 use crate::error::{NeonError, Result};
 use crate::explain::{Explanation, PointExplainer};
 use crate::kernels::{Compute, Tiles};
@@ -36,6 +36,14 @@ impl Model for KMeans {
         }
         if self.centroids.iter().any(|v| !v.is_finite()) {
             return Err(KMeansError::NonFiniteCentroid.into());
+        }
+        check_stored_matrix("centroids", self.centroids.view())?;
+        check_stored_matrix("points", self.points.view())?;
+        if !(self.beta_auto.is_finite() && self.beta_auto > 0.0) {
+            return Err(NeonError::param(
+                "beta_auto",
+                format!("stored value {} is not a finite number > 0", self.beta_auto),
+            ));
         }
         if self.points.ncols() != self.centroids.ncols() {
             return Err(NeonError::ShapeMismatch {
