@@ -128,7 +128,7 @@ pub enum CnnError {
         width: usize,
     },
     /// Too few locations to fit the model.
-    #[error("{model} needs at least {needed} locations, got {found}")]
+    #[error("{model} needs at least {needed} feature-map locations, got {found} (a larger image, or the conv5_3 cut layer, gives more)")]
     TooFewLocations {
         /// `kde` or `kmeans`.
         model: &'static str,

@@ -96,6 +96,24 @@ pub enum Resize {
 /// Load a PNG or JPEG as an RGB array `(height, width, 3)` with values `0..=255`, resized, and
 /// refuse images with a side under [`MIN_SIDE`].
 pub fn load_image(path: &Path, resize: Resize) -> Result<Array3<f32>> {
+    let image_error = |reason: String| CnnError::Image {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // the size from the header, before anything is decoded: the format is sniffed from the
+    // content (a JPEG named .png is read as the JPEG it is)
+    let (w, h) = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|source| CnnError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .into_dimensions()
+        .map_err(|e| image_error(e.to_string()))?;
+    check_pixels(w, h, "decoded").map_err(image_error)?;
+    if let Some((nw, nh)) = resized_size(w, h, resize) {
+        check_pixels(nw, nh, "resized").map_err(image_error)?;
+    }
     let img = image::ImageReader::open(path)
         .map_err(|source| CnnError::Io {
             path: path.to_path_buf(),
@@ -126,7 +144,7 @@ pub fn load_image(path: &Path, resize: Resize) -> Result<Array3<f32>> {
         }
     };
     let (w, h) = (img.width() as usize, img.height() as usize);
-    check_side(w, h)?;
+    check_side(w, h).map_err(|e| image_error(e.to_string()))?;
     let raw = img.into_raw();
     Array3::from_shape_vec((h, w, 3), raw.into_iter().map(f32::from).collect()).map_err(|e| {
         CnnError::Image {
@@ -134,6 +152,37 @@ pub fn load_image(path: &Path, resize: Resize) -> Result<Array3<f32>> {
             reason: e.to_string(),
         }
     })
+}
+
+/// Largest image neon decodes or resizes to, in pixels (64 MP: 768 MiB as the `f32` RGB array
+/// the network reads); larger inputs are refused before anything is allocated.
+pub const MAX_PIXELS: u64 = 64_000_000;
+
+fn check_pixels(width: u32, height: u32, what: &str) -> std::result::Result<(), String> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_PIXELS {
+        return Err(format!(
+            "the {what} image would be {width}x{height} px ({:.0} MP), above the limit of {} MP",
+            pixels as f64 / 1e6,
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    Ok(())
+}
+
+/// The size `resize` gives a `width × height` image (`None`: unchanged).
+fn resized_size(width: u32, height: u32, resize: Resize) -> Option<(u32, u32)> {
+    match resize {
+        Resize::Keep => None,
+        Resize::Square(n) => Some((n, n)),
+        Resize::ShorterSide(n) => {
+            let s = f64::from(n) / f64::from(width.min(height).max(1));
+            Some((
+                ((f64::from(width) * s).round() as u32).max(1),
+                ((f64::from(height) * s).round() as u32).max(1),
+            ))
+        }
+    }
 }
 
 /// Refuse an input with a side under [`MIN_SIDE`].
@@ -151,6 +200,77 @@ pub fn check_side(width: usize, height: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CRC-32 (IEEE) of `bytes`, for hand-made PNG chunks.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// A PNG whose header announces `w × h` grey pixels (no pixel data follows).
+    fn png_header(w: u32, h: u32) -> Vec<u8> {
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend(w.to_be_bytes());
+        ihdr.extend(h.to_be_bytes());
+        ihdr.extend([8, 0, 0, 0, 0]);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |body: &[u8]| {
+            png.extend(((body.len() - 4) as u32).to_be_bytes());
+            png.extend(body);
+            png.extend(crc32(body).to_be_bytes());
+        };
+        chunk(&ihdr);
+        // an IDAT with an empty zlib stream: the header is complete, the pixels are not there
+        chunk(b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01");
+        chunk(b"IEND");
+        png
+    }
+
+    #[test]
+    fn huge_images_are_refused_from_their_header_and_name_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("huge.png");
+        std::fs::write(&path, png_header(20_000, 20_000)).unwrap_or_else(|e| panic!("{e}"));
+        let err = load_image(&path, Resize::Keep)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("huge.png") && err.contains("20000x20000 px (400 MP)"),
+            "{err}"
+        );
+        // a small image asked to grow beyond the limit
+        let small = dir.path().join("small.png");
+        image::RgbImage::new(40, 40)
+            .save(&small)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = load_image(&small, Resize::ShorterSide(100_000))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("resized image would be 100000x100000"),
+            "{err}"
+        );
+        assert!(load_image(&small, Resize::Keep).is_ok());
+        // a JPEG named .png is read as the JPEG it is
+        let jpeg = dir.path().join("photo.png");
+        image::RgbImage::new(40, 48)
+            .save_with_format(&jpeg, image::ImageFormat::Jpeg)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let img = load_image(&jpeg, Resize::Keep).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(img.dim(), (48, 40, 3));
+    }
 
     #[test]
     fn caffe_is_bgr_minus_mean_and_torchvision_is_imagenet_normalised() {

@@ -53,6 +53,13 @@ impl Baseline {
         Ok(Some(Baseline { method, options }))
     }
 
+    /// Check the baseline against `model` before anything is written (the reference row must
+    /// exist).
+    pub fn check(&self, model: &FittedModel) -> anyhow::Result<()> {
+        self.options.reference.resolve(model)?;
+        Ok(())
+    }
+
     /// Explain `rows` with the baseline: the same explanations as NEON's, with
     /// `dissipated = f(reference) + completeness gap`.
     pub fn explain(

@@ -176,7 +176,10 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         ..Compute::default()
     };
     let engine = match (&baseline, scale.tolerance) {
-        (Some(b), _) => Engine::Baseline(b.clone()),
+        (Some(b), _) => {
+            b.check(model)?;
+            Engine::Baseline(b.clone())
+        }
         (None, Some(tolerance)) => Engine::Approx(model.approximate_explainer(
             target,
             &options,

@@ -374,3 +374,46 @@ fn sizes_are_checked_before_anything_is_allocated() {
         Some(&out),
     );
 }
+
+#[test]
+fn a_reference_row_out_of_range_names_the_option_before_any_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_small(dir.path());
+    for command in ["explain", "evaluate"] {
+        let out = neon(&[
+            command,
+            "--model",
+            s(&model),
+            "--leave-one-out",
+            "--target",
+            "outlier",
+            "--method",
+            "occlusion",
+            "--reference-row",
+            "440",
+        ]);
+        let out = if command == "evaluate" {
+            neon(&[
+                command,
+                "--model",
+                s(&model),
+                "--leave-one-out",
+                "--target",
+                "outlier",
+                "--reference-row",
+                "440",
+            ])
+        } else {
+            out
+        };
+        assert!(!out.status.success(), "{command}");
+        assert!(
+            stderr(&out).contains(
+                "parameter --reference-row: training row 440 is out of range (the model has 3 training rows"
+            ),
+            "{command}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty(), "{command} printed before failing");
+    }
+}

@@ -161,6 +161,14 @@ pub fn median_nn_sq_dist(d2: &Array2<f64>) -> f64 {
 /// Resolve γ (chapter §3, Eq. 1) for the locations the model is fitted on (`data`, one row per
 /// location); a relative γ needs a positive median nearest-neighbour distance.
 pub fn resolve_gamma(data: ArrayView2<f64>, spec: GammaSpec) -> Result<f64> {
+    if data.nrows() < 2 {
+        // e.g. a 32 × 32 image: pool5 has a single location
+        return Err(CnnError::TooFewLocations {
+            model: "kde",
+            needed: 2,
+            found: data.nrows(),
+        });
+    }
     let g = match spec {
         GammaSpec::Absolute(g) => g,
         GammaSpec::Relative(r) => {

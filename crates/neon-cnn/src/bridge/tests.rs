@@ -383,3 +383,16 @@ fn outlier_explanations_equal_the_recorded_ones_of_the_old_bridge() {
         assert!(nonzero > 50, "the fixture has relevance to compare");
     }
 }
+
+#[test]
+fn one_location_is_named_as_too_few_not_an_infinite_distance() {
+    let one = ndarray::Array2::<f64>::ones((1, 4));
+    let err = super::resolve_gamma(one.view(), super::GammaSpec::Relative(1.0))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("needs at least 2 feature-map locations, got 1"),
+        "{err}"
+    );
+}

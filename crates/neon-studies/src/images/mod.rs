@@ -88,12 +88,18 @@ pub fn list_images(dir: &Path) -> Result<Vec<PathBuf>> {
 /// side is under 32 px: VGG-16's five poolings need at least that, and enlarging a smaller image
 /// invents the detail the explanation would be about.
 pub fn check_image_size(path: &Path) -> Result<(usize, usize)> {
-    let (w, h) = image::image_dimensions(path).map_err(|e| StudyError::Input {
+    let input = |reason: String| StudyError::Input {
         path: path.to_path_buf(),
-        reason: format!("cannot read the image: {e}"),
-    })?;
+        reason,
+    };
+    // the format is sniffed from the content, not the extension
+    let (w, h) = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| input(format!("cannot read the image: {e}")))?
+        .into_dimensions()
+        .map_err(|e| input(format!("cannot read the image: {e}")))?;
     let (w, h) = (w as usize, h as usize);
-    neon_xai_cnn::preprocess::check_side(w, h)?;
+    neon_xai_cnn::preprocess::check_side(w, h).map_err(|e| input(e.to_string()))?;
     Ok((w, h))
 }
 

@@ -101,10 +101,13 @@ impl Reference {
                 .ok_or_else(|| NeonError::param("reference", "the model has no training point"))?,
             Reference::TrainingRow(row) => {
                 if *row >= points.nrows() {
-                    return Err(NeonError::RowOutOfRange {
-                        row: *row,
-                        n_rows: points.nrows(),
-                    });
+                    let n = points.nrows();
+                    return Err(NeonError::param(
+                        "reference",
+                        format!(
+                            "training row {row} is out of range (the model has {n} training rows, indices 0..{n})"
+                        ),
+                    ));
                 }
                 points.row(*row).to_owned()
             }
