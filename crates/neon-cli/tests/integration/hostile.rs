@@ -25,6 +25,14 @@ fn refused(args: &[&str], message: &str, output: Option<&Path>) {
     }
 }
 
+/// `neon fit KIND --data DATA EXTRA… -o OUT` must fail with `message` and leave no `OUT`.
+fn refused_fit(kind: &str, data: &Path, extra: &[&str], message: &str, out: &Path) {
+    let mut args = vec!["fit", kind, "--data", s(data)];
+    args.extend(extra);
+    args.extend(["-o", s(out)]);
+    refused(&args, message, Some(out));
+}
+
 fn fit_small(dir: &Path) -> PathBuf {
     let data = write(dir, "ok.csv", b"a,b\n1,2\n3,4\n5,7\n");
     let model = dir.join("m.json");
@@ -48,83 +56,40 @@ fn csv_rows_columns_and_missing_values_are_named() {
     let model = dir.path().join("x.json");
     // blank lines: the row is the line in the file
     let blank = write(dir.path(), "blank.csv", b"a,b\n1,2\n\n\n3,x\n");
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&blank),
-            "--gamma",
-            "1",
-            "-o",
-            s(&model),
-        ],
+    refused_fit(
+        "kde",
+        &blank,
+        &["--gamma", "1"],
         "blank.csv, column b, row 5: 'x' is not a number",
-        Some(&model),
+        &model,
     );
     let crlf = write(dir.path(), "crlf.csv", b"a,b\r\n1,2\r\n\r\n3,z\r\n");
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&crlf),
-            "--gamma",
-            "1",
-            "-o",
-            s(&model),
-        ],
-        "column b, row 4",
-        Some(&model),
-    );
+    refused_fit("kde", &crlf, &["--gamma", "1"], "column b, row 4", &model);
     // NA in the first data row: the column is not dropped, the missing value is named
     let na = write(dir.path(), "na.csv", b"a,b,c\n1,NA,3\n4,5,6\n7,8,9\n");
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&na),
-            "--gamma",
-            "1",
-            "-o",
-            s(&model),
-        ],
+    refused_fit(
+        "kde",
+        &na,
+        &["--gamma", "1"],
         "na.csv, column b, row 2: missing value ('NA')",
-        Some(&model),
+        &model,
     );
     let empty_cell = write(dir.path(), "gap.csv", b"a,b\n1,2\n3,4\n5,\n");
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&empty_cell),
-            "--gamma",
-            "1",
-            "-o",
-            s(&model),
-        ],
+    refused_fit(
+        "kde",
+        &empty_cell,
+        &["--gamma", "1"],
         "column b, row 4: missing value",
-        Some(&model),
+        &model,
     );
     // a column selected twice
     let ok = write(dir.path(), "ok.csv", b"a,b\n1,2\n3,4\n5,7\n");
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&ok),
-            "--columns",
-            "a,a",
-            "--gamma",
-            "1",
-            "-o",
-            s(&model),
-        ],
+    refused_fit(
+        "kde",
+        &ok,
+        &["--columns", "a,a", "--gamma", "1"],
         "column 'a' is selected twice",
-        Some(&model),
+        &model,
     );
 }
 
@@ -161,21 +126,12 @@ fn values_that_overflow_squared_distances_are_refused() {
     );
     let big = write(dir.path(), "big.csv", b"a,b\n1e308,2\n-1e308,3\n1e308,5\n");
     let out = dir.path().join("x.json");
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&big),
-            "--transform",
-            "standardize",
-            "--gamma",
-            "1",
-            "-o",
-            s(&out),
-        ],
+    refused_fit(
+        "kde",
+        &big,
+        &["--transform", "standardize", "--gamma", "1"],
         "big.csv, column a: its mean or standard deviation overflows",
-        Some(&out),
+        &out,
     );
 }
 
@@ -274,38 +230,24 @@ fn sizes_are_checked_before_anything_is_allocated() {
     npy.extend(&header);
     npy.extend([0u8; 16]);
     let huge = write(dir.path(), "huge.npy", &npy);
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&huge),
-            "--gamma",
-            "1",
-            "-o",
-            s(&out),
-        ],
+    refused_fit(
+        "kde",
+        &huge,
+        &["--gamma", "1"],
         "the header announces shape [1000000000, 1000000000]",
-        Some(&out),
+        &out,
     );
     // a version-3 header that claims 4 GB
     let mut v3 = b"\x93NUMPY\x03\x00".to_vec();
     v3.extend(u32::MAX.to_le_bytes());
     v3.extend(b"xx");
     let v3 = write(dir.path(), "v3.npy", &v3);
-    refused(
-        &[
-            "fit",
-            "kde",
-            "--data",
-            s(&v3),
-            "--gamma",
-            "1",
-            "-o",
-            s(&out),
-        ],
+    refused_fit(
+        "kde",
+        &v3,
+        &["--gamma", "1"],
         "the header claims 4294967295 bytes",
-        Some(&out),
+        &out,
     );
     // random features beyond the memory budget, and a budget the user raised
     let model = fit_small(dir.path());
@@ -359,19 +301,12 @@ fn sizes_are_checked_before_anything_is_allocated() {
     );
     // k-means with more clusters than distinct points
     let dup = write(dir.path(), "dup.csv", b"a,b\n1,1\n1,1\n1,1\n2,2\n");
-    refused(
-        &[
-            "fit",
-            "kmeans",
-            "--data",
-            s(&dup),
-            "--n-clusters",
-            "3",
-            "-o",
-            s(&out),
-        ],
+    refused_fit(
+        "kmeans",
+        &dup,
+        &["--n-clusters", "3"],
         "3 clusters cannot be fitted on 2 distinct points",
-        Some(&out),
+        &out,
     );
 }
 
