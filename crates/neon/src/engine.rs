@@ -9,7 +9,7 @@
 use crate::error::{NeonError, Result};
 use crate::explain::{Explanation, PointExplainer};
 use crate::kernels::{Compute, Tiles};
-use crate::options::{Capabilities, ExplainOptions, RuleSet, Target};
+use crate::options::{Capabilities, ExplainOptions, Target};
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ pub trait Model: std::fmt::Debug + Sync {
         target: Target,
         options: &ExplainOptions,
     ) -> Result<Box<dyn PointExplainer + 'a>>;
-    /// The blocked kernels for `target` with the standard rules, if the model has them
+    /// The blocked kernels for `target` and the rule set of `options`, if the model has them
     /// (`None`: the per-point network serves every row). Validates like `point_explainer`.
     fn blocked_explainer<'a>(
         &'a self,
@@ -212,8 +212,8 @@ pub fn resolve_rows(rows: Option<&[usize]>, n_rows: usize) -> Result<Vec<usize>>
 /// the training data centred here, not per batch. The path — the per-point network, which is
 /// the reference, or the blocked kernels — is fixed at preparation from the number of rows to
 /// explain ([`Compute::batched`]), so explaining the rows in one call or chunk by chunk gives
-/// the same numbers bit for bit. Rule sets other than [`RuleSet::Standard`] always take the
-/// per-point path.
+/// the same numbers bit for bit. Rule sets a model has no blocked kernels for (today every set
+/// but [`crate::options::RuleSet::Standard`]) take the per-point path.
 pub struct BatchExplainer<'a> {
     model: &'a dyn Model,
     target: Target,
@@ -246,7 +246,8 @@ impl<'a> BatchExplainer<'a> {
         compute: &Compute,
         n_rows: usize,
     ) -> Result<Self> {
-        let blocked = if compute.batched(n_rows) && options.rule == RuleSet::Standard {
+        // the model knows which rule sets its blocked kernels implement (today: standard)
+        let blocked = if compute.batched(n_rows) {
             model.blocked_explainer(target, options, compute)?
         } else {
             None

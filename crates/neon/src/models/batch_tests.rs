@@ -92,6 +92,19 @@ fn explain<'a>(
         .expect("explain")
 }
 
+/// The same rows through the per-point reference and through the blocked kernels.
+fn per_point_and_blocked<'a>(
+    model: &'a FittedModel,
+    q: Queries<'a>,
+    target: Target,
+    options: &ExplainOptions,
+) -> (Vec<Explanation>, Vec<Explanation>) {
+    (
+        explain(model, q, target, options, &batch(ComputePath::PerPoint)),
+        explain(model, q, target, options, &batch(ComputePath::Batch)),
+    )
+}
+
 /// Scale of a row for agreement: its score and its total absolute relevance.
 fn row_scale(e: &Explanation) -> f64 {
     e.score.abs() + e.relevance.iter().map(|r| r.abs()).sum::<f64>()
@@ -117,20 +130,8 @@ fn batch_outlier_equals_per_point_to_1e12() {
             },
         ] {
             for queries in [Queries::Points(q.view()), Queries::LeaveOneOut] {
-                let slow = explain(
-                    &model,
-                    queries,
-                    Target::Outlier,
-                    &options,
-                    &batch(ComputePath::PerPoint),
-                );
-                let fast = explain(
-                    &model,
-                    queries,
-                    Target::Outlier,
-                    &options,
-                    &batch(ComputePath::Batch),
-                );
+                let (slow, fast) =
+                    per_point_and_blocked(&model, queries, Target::Outlier, &options);
                 assert_eq!(slow.len(), fast.len());
                 for (a, b) in slow.iter().zip(&fast) {
                     assert_close(a, b, row_scale(a), 1e-12, "outlier");
@@ -201,20 +202,7 @@ fn batch_rff_equals_per_point_relative_to_the_sum_scale() {
         * 2f64.sqrt()
         + 1e-2;
     for queries in [Queries::Points(q.view()), Queries::LeaveOneOut] {
-        let slow = explain(
-            &model,
-            queries,
-            Target::InlierRff,
-            &options,
-            &batch(ComputePath::PerPoint),
-        );
-        let fast = explain(
-            &model,
-            queries,
-            Target::InlierRff,
-            &options,
-            &batch(ComputePath::Batch),
-        );
+        let (slow, fast) = per_point_and_blocked(&model, queries, Target::InlierRff, &options);
         for (a, b) in slow.iter().zip(&fast) {
             // cos(ω_jᵀx + b_j) is only as accurate as its argument: ε Σ_i |ω_ji x_i|
             let x = match queries {
@@ -250,20 +238,7 @@ fn batch_cluster_equals_per_point() {
             ..Default::default()
         };
         for queries in [Queries::Points(q.view()), Queries::LeaveOneOut] {
-            let slow = explain(
-                &model,
-                queries,
-                Target::Cluster,
-                &options,
-                &batch(ComputePath::PerPoint),
-            );
-            let fast = explain(
-                &model,
-                queries,
-                Target::Cluster,
-                &options,
-                &batch(ComputePath::Batch),
-            );
+            let (slow, fast) = per_point_and_blocked(&model, queries, Target::Cluster, &options);
             for (a, b) in slow.iter().zip(&fast) {
                 // f_c is a difference of squared distances: both paths are conditioned by them
                 let x = match queries {
