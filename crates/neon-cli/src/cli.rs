@@ -113,6 +113,12 @@ pub struct DataArgs {
     /// Transforms applied in order: log, log1p, standardize (comma-separated; default: none).
     #[arg(long, default_value = "", hide_default_value = true)]
     pub transform: String,
+    /// Missing values (empty, NA, NaN, null … cells): error names the first one; drop leaves
+    /// out every row holding one; median replaces each by its column's median. What was
+    /// dropped or imputed is reported on stderr.
+    #[arg(long, value_name = "POLICY", default_value = "error",
+          value_parser = ["error", "drop", "median"])]
+    pub missing: String,
 }
 
 /// `neon fit MODEL …`: one subcommand per model of the library's registry, with one flag per
@@ -136,7 +142,9 @@ const FIT_EXAMPLES: &str = "Examples:
   neon fit kde --data data/wholesale_customers.csv --transform log,standardize --gamma 1 -o kde.json
   neon fit kmeans --data data/wholesale_customers.csv --transform log,standardize --n-clusters 6 -o km.json
   # import centroids fitted elsewhere (e.g. scikit-learn's cluster_centers_, transformed space)
-  neon fit kmeans --data data/wholesale_customers.csv --transform log,standardize --centroids c.csv -o km.json";
+  neon fit kmeans --data data/wholesale_customers.csv --transform log,standardize --centroids c.csv -o km.json
+  # rows with missing cells left out (each reported on stderr)
+  neon fit kde --data survey.csv --missing drop --gamma 0.5 -o kde.json";
 
 /// The flag of a library parameter name.
 fn long_flag(name: &str) -> String {
@@ -506,7 +514,8 @@ pub struct EvaluateArgs {
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
     /// Write the removal, marginal-removal and insertion curves as PNG and SVG into this
-    /// directory (created if missing).
+    /// folder (assembled next to it and renamed into place; a folder neon wrote earlier is
+    /// replaced, a non-empty folder of other files refused).
     #[arg(long = "out-dir", alias = "plot-dir", value_name = "DIR")]
     pub plot_dir: Option<PathBuf>,
 }

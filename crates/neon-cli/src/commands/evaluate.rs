@@ -353,8 +353,11 @@ fn align(header: &[String], rows: &[Vec<String>]) -> String {
 
 /// `DIR/<target>-removal`, `-marginal-removal` and `-insertion`, each as `.png` and `.svg`: the
 /// mean curve of every method and the random baseline with ± one standard deviation over seeds.
+/// The folder is assembled in a staging sibling and renamed into place at the end.
 fn plot(report: &EvaluationReport, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let staged = neon_xai::io::StagedDir::create(dir)
+        .with_context(|| format!("--out-dir {}", dir.display()))?;
+    let mut written = Vec::new();
     let d = report.n_features;
     let x: Vec<f64> = (0..=d).map(|k| k as f64).collect();
     let kinds: [(&str, &str, &str); 3] = [
@@ -416,8 +419,14 @@ fn plot(report: &EvaluationReport, dir: &Path) -> anyhow::Result<()> {
         let stem = format!("{}-{stem}", report.target);
         chart
             .render()?
-            .save(dir, &stem)
+            .save(staged.path(), &stem)
             .with_context(|| format!("writing {}/{stem}.png and .svg", dir.display()))?;
+        written.push(stem);
+    }
+    staged
+        .commit()
+        .with_context(|| format!("moving the figures into {}", dir.display()))?;
+    for stem in written {
         eprintln!("wrote {}/{stem}.png and .svg", dir.display());
     }
     Ok(())

@@ -3,14 +3,19 @@
 use crate::cli::{DataArgs, FitArgs};
 use ndarray::Array2;
 use neon_xai::data::transform::parse_steps;
-use neon_xai::data::FittedTransform;
+use neon_xai::data::{FittedTransform, MissingValues};
 use neon_xai::models::{entry, FitValues, Model};
 use neon_xai::{Dataset, ModelFile};
 
 /// Load the data and fit its transform.
 fn load(data: &DataArgs) -> anyhow::Result<(Dataset, FittedTransform, Array2<f64>)> {
     let steps = parse_steps(&data.transform)?;
-    let dataset = Dataset::load(&data.data, data.columns.as_deref())?;
+    let policy: MissingValues = data.missing.parse()?;
+    let (dataset, report) =
+        Dataset::load_with_missing(&data.data, data.columns.as_deref(), policy)?;
+    if !report.is_empty() {
+        eprintln!("{}: {report}", data.data.display());
+    }
     let (transform, values) = FittedTransform::fit(&steps, &dataset)?;
     Ok((dataset, transform, values))
 }

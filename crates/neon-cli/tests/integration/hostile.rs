@@ -352,3 +352,138 @@ fn a_reference_row_out_of_range_names_the_option_before_any_output() {
         assert!(out.stdout.is_empty(), "{command} printed before failing");
     }
 }
+
+#[test]
+fn missing_values_can_be_dropped_or_imputed_explicitly_and_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // line 3 has NA, line 4 is blank, line 6 has an empty field
+    let data = write(dir.path(), "gaps.csv", b"a,b\n1,2\n3,NA\n\n5,7\n2,\n4,5\n");
+    let model = dir.path().join("m.json");
+    let fit = |policy: Option<&str>| {
+        let mut args = vec!["fit", "kde", "--data", s(&data), "--gamma", "1"];
+        if let Some(p) = policy {
+            args.extend(["--missing", p]);
+        }
+        args.extend(["-o", s(&model)]);
+        neon(&args)
+    };
+    // by default a missing value is an error naming its column and row
+    refused(
+        &[
+            "fit",
+            "kde",
+            "--data",
+            s(&data),
+            "--gamma",
+            "1",
+            "-o",
+            s(&model),
+        ],
+        "column b, row 3: missing value",
+        Some(&model),
+    );
+    let out = fit(Some("drop"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("dropped 2 row(s) with missing values (rows 3, 6)"),
+        "{}",
+        stderr(&out)
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    assert_eq!(
+        file["model"]["points"]["dim"],
+        serde_json::json!([3, 2]),
+        "the three complete rows are kept"
+    );
+    let out = fit(Some("median"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("column b: 2 missing value(s) set to the median 5"),
+        "{}",
+        stderr(&out)
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).expect("model")).expect("json");
+    assert_eq!(file["model"]["points"]["dim"], serde_json::json!([5, 2]));
+    assert!(!fit(None).status.success());
+    refused(
+        &[
+            "fit",
+            "kde",
+            "--data",
+            s(&data),
+            "--gamma",
+            "1",
+            "--missing",
+            "zero",
+            "-o",
+            s(&model),
+        ],
+        "invalid value 'zero'",
+        None,
+    );
+}
+
+#[test]
+fn output_folders_appear_whole_and_never_replace_foreign_folders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_small(dir.path());
+    // a folder with the user's own files is refused, and left as it was
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("notes.txt"), b"keep").expect("write");
+    refused(
+        &[
+            "evaluate",
+            "--model",
+            s(&model),
+            "--leave-one-out",
+            "--target",
+            "outlier",
+            "--methods",
+            "neon",
+            "--random-orders",
+            "2",
+            "--out-dir",
+            s(&foreign),
+        ],
+        "neon did not write",
+        None,
+    );
+    assert_eq!(
+        std::fs::read(foreign.join("notes.txt")).expect("read"),
+        b"keep"
+    );
+    // a stale staging folder of a killed run (pid 0 never runs) is cleaned up, and the new
+    // folder holds exactly this run's figures
+    let plots = dir.path().join("plots");
+    let stale = dir.path().join(".plots.0.partial");
+    std::fs::create_dir(&stale).expect("mkdir");
+    std::fs::write(stale.join("half.png"), b"").expect("write");
+    let out = neon(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--methods",
+        "neon",
+        "--random-orders",
+        "2",
+        "--out-dir",
+        s(&plots),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stale.exists(), "stale staging folder removed");
+    assert!(plots.join("outlier-removal.png").is_file());
+    assert!(plots.join(".neon-output").is_file());
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

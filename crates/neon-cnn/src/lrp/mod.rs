@@ -158,15 +158,18 @@ impl<'a> LrpContext<'a> {
     }
 }
 
-/// Σ of an array in `f64`.
+/// Σ of an array in `f64`, block-ordered: blocks of 4096 are summed in parallel, then the block
+/// sums in their order, so the result does not depend on the thread count.
 pub fn sum64(x: &Array3<f32>) -> f64 {
-    match x.as_slice() {
-        Some(s) => s
-            .par_chunks(4096)
-            .map(|c| c.iter().map(|&v| v as f64).sum::<f64>())
-            .sum(),
-        None => x.iter().map(|&v| v as f64).sum(),
-    }
+    let x = x.as_standard_layout();
+    let Some(s) = x.as_slice() else {
+        return x.iter().map(|&v| v as f64).sum();
+    };
+    let blocks: Vec<f64> = s
+        .par_chunks(4096)
+        .map(|c| c.iter().map(|&v| v as f64).sum::<f64>())
+        .collect();
+    blocks.iter().sum()
 }
 
 /// Max-pooling backward (2×2, stride 2): winner-take-all with ties split evenly, or proportional.

@@ -9,6 +9,7 @@
 //! and Keras 3 `.weights.h5` (`…/vars/0`, `…/vars/1` in a group whose `name` attribute is the
 //! layer name, e.g. `block1_conv1`).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
@@ -17,12 +18,22 @@ use crate::error::{CnnError, Result};
 
 const UNDEF: u64 = u64::MAX;
 
+/// How many times over the file's length its structures and data may be read.
+const BUDGET_FACTOR: usize = 4;
+
+/// Deepest group nesting followed (Keras files nest three or four levels).
+const MAX_GROUP_DEPTH: usize = 64;
+
 struct File<'a> {
     bytes: &'a [u8],
     path: &'a Path,
     so: usize,
     sl: usize,
     base: u64,
+    /// Bytes of headers, B-trees, heaps and data still allowed to be read: a multiple of the
+    /// file's length, so that overlapping or repeated structures cannot make the work (or the
+    /// memory) grow beyond the file's size.
+    budget: &'a Cell<usize>,
 }
 
 struct Cur<'a, 'b> {
@@ -76,7 +87,16 @@ impl<'a, 'b> Cur<'a, 'b> {
     fn addr(&mut self) -> Result<u64> {
         let so = self.f.so;
         let v = self.uint(so)?;
-        Ok(if v == UNDEF { UNDEF } else { v + self.f.base })
+        if v == UNDEF {
+            return Ok(UNDEF);
+        }
+        v.checked_add(self.f.base)
+            .ok_or_else(|| self.err(&format!("address {v} outside the file")))
+    }
+    /// A length field that must fit in `usize`.
+    fn size(&mut self) -> Result<usize> {
+        let v = self.len()?;
+        usize::try_from(v).map_err(|_| self.err(&format!("length {v} larger than the file")))
     }
     fn len(&mut self) -> Result<u64> {
         let sl = self.f.sl;
@@ -130,10 +150,42 @@ impl<'a> File<'a> {
             so: self.so,
             sl: self.sl,
             base: self.base,
+            budget: self.budget,
         }
     }
 
-    fn open(bytes: &'a [u8], path: &'a Path) -> Result<(File<'a>, u64)> {
+    fn fail(&self, reason: impl Into<String>) -> CnnError {
+        CnnError::format(self.path, "hdf5", reason)
+    }
+
+    /// Count `n` bytes read against the budget.
+    fn spend(&self, n: usize) -> Result<()> {
+        let left = self.budget.get().checked_sub(n).ok_or_else(|| {
+            self.fail(format!(
+                "the headers, B-trees, heaps and data read add up to more than {} times the file's {} bytes (overlapping or repeated structures)",
+                BUDGET_FACTOR,
+                self.bytes.len()
+            ))
+        })?;
+        self.budget.set(left);
+        Ok(())
+    }
+
+    /// The end of a block of `len` bytes at `start`, refused when past the end of the file.
+    fn block_end(&self, start: usize, len: u64, what: &str) -> Result<usize> {
+        usize::try_from(len)
+            .ok()
+            .and_then(|l| start.checked_add(l))
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or_else(|| {
+                self.fail(format!(
+                    "{what} at byte {start} of {len} bytes runs past the end of the file ({} bytes)",
+                    self.bytes.len()
+                ))
+            })
+    }
+
+    fn open(bytes: &'a [u8], path: &'a Path, budget: &'a Cell<usize>) -> Result<(File<'a>, u64)> {
         const SIG: &[u8] = b"\x89HDF\r\n\x1a\n";
         let mut off = 0usize;
         while off + 8 <= bytes.len() && &bytes[off..off + 8] != SIG {
@@ -148,6 +200,7 @@ impl<'a> File<'a> {
             so: 8,
             sl: 8,
             base: off as u64,
+            budget,
         };
         let version = bytes.get(off + 8).copied().unwrap_or(255);
         let root = match version {
@@ -211,11 +264,14 @@ impl<'a> File<'a> {
         Ok((f, root))
     }
 
-    /// All messages of the object header at `addr`, continuations followed.
+    /// All messages of the object header at `addr`, continuations followed. A continuation that
+    /// leads back to a block already read is a cycle and refused.
     fn messages(&self, addr: u64) -> Result<Vec<Msg<'a>>> {
         let mut c = self.at(addr)?;
         let mut out = Vec::new();
-        if c.f.bytes.get(c.pos..c.pos + 4) == Some(b"OHDR") {
+        let mut visited = HashSet::new();
+        let v2 = c.f.bytes.get(c.pos..c.pos.saturating_add(4)) == Some(b"OHDR");
+        let (mut blocks, flags, n_max) = if v2 {
             c.skip(4)?;
             let version = c.u8()?;
             if version != 2 {
@@ -228,39 +284,9 @@ impl<'a> File<'a> {
             if flags & 0x10 != 0 {
                 c.skip(4)?;
             }
-            let size = c.uint(1 << (flags & 3))? as usize;
-            let mut blocks = vec![(c.pos, c.pos + size)];
-            while let Some((start, end)) = blocks.pop() {
-                let mut m = Cur {
-                    f: self,
-                    pos: start,
-                };
-                while m.pos + 4 + if flags & 4 != 0 { 2 } else { 0 } <= end {
-                    let kind = m.u8()? as u16;
-                    let msize = m.u16()? as usize;
-                    let mflags = m.u8()?;
-                    if flags & 4 != 0 {
-                        m.skip(2)?;
-                    }
-                    let data = m.bytes(msize)?;
-                    if kind == 0x10 {
-                        let mut cc = Cur {
-                            f: &self.sub(data),
-                            pos: 0,
-                        };
-                        let (a, l) = (cc.addr()?, cc.len()? as usize);
-                        let mut oc = self.at(a)?;
-                        oc.sig(b"OCHK")?;
-                        blocks.push((oc.pos, (a as usize + l).saturating_sub(4)));
-                    } else {
-                        out.push(Msg {
-                            kind,
-                            flags: mflags,
-                            data,
-                        });
-                    }
-                }
-            }
+            let size = c.uint(1 << (flags & 3))?;
+            let end = self.block_end(c.pos, size, "object header")?;
+            (vec![(c.pos, end)], flags, usize::MAX)
         } else {
             let version = c.u8()?;
             if version != 1 {
@@ -269,35 +295,60 @@ impl<'a> File<'a> {
             c.skip(1)?;
             let n = c.u16()? as usize;
             c.skip(4)?;
-            let size = c.u32()? as usize;
+            let size = c.u32()?;
             c.skip(4)?; // alignment padding to 8 bytes
-            let mut blocks = vec![(c.pos, c.pos + size)];
-            while let Some((start, end)) = blocks.pop() {
-                let mut m = Cur {
-                    f: self,
-                    pos: start,
-                };
-                while m.pos + 8 <= end && out.len() < n {
-                    let kind = m.u16()?;
-                    let msize = m.u16()? as usize;
-                    let mflags = m.u8()?;
-                    m.skip(3)?;
-                    let data = m.bytes(msize)?;
-                    if kind == 0x10 {
-                        let mut cc = Cur {
-                            f: &self.sub(data),
-                            pos: 0,
-                        };
-                        let (a, l) = (cc.addr()?, cc.len()? as usize);
-                        blocks.push((a as usize, a as usize + l));
-                    } else {
-                        out.push(Msg {
-                            kind,
-                            flags: mflags,
-                            data,
-                        });
-                    }
+            let end = self.block_end(c.pos, u64::from(size), "object header")?;
+            (vec![(c.pos, end)], 0, n)
+        };
+        visited.insert(blocks[0].0);
+        // message prefix: v2 type (1), size (2), flags (1), [creation order (2)]; v1 type (2),
+        // size (2), flags (1), reserved (3)
+        let prefix = if !v2 {
+            8
+        } else if flags & 4 != 0 {
+            6
+        } else {
+            4
+        };
+        while let Some((start, end)) = blocks.pop() {
+            self.spend(end - start)?;
+            let mut m = Cur {
+                f: self,
+                pos: start,
+            };
+            while m.pos + prefix <= end && out.len() < n_max {
+                let kind = if v2 { m.u8()? as u16 } else { m.u16()? };
+                let msize = m.u16()? as usize;
+                let mflags = m.u8()?;
+                m.skip(prefix - if v2 { 4 } else { 5 })?;
+                let data = m.bytes(msize)?;
+                if kind != 0x10 {
+                    out.push(Msg {
+                        kind,
+                        flags: mflags,
+                        data,
+                    });
+                    continue;
                 }
+                let mut cc = Cur {
+                    f: &self.sub(data),
+                    pos: 0,
+                };
+                let (a, l) = (cc.addr()?, cc.len()?);
+                let mut oc = self.at(a)?;
+                let block_start = oc.pos;
+                let mut block_end = self.block_end(block_start, l, "header continuation")?;
+                if v2 {
+                    // a v2 continuation block is "OCHK", messages, checksum
+                    oc.sig(b"OCHK")?;
+                    block_end = block_end.saturating_sub(4).max(oc.pos);
+                }
+                if !visited.insert(block_start) {
+                    return Err(self.fail(format!(
+                        "object header at byte {addr}: the continuation at byte {block_start} was already read (a cycle)"
+                    )));
+                }
+                blocks.push((oc.pos, block_end));
             }
         }
         Ok(out)
@@ -318,7 +369,8 @@ impl<'a> File<'a> {
                     h.len()?;
                     h.len()?;
                     let data_seg = h.addr()?;
-                    self.btree_group(btree, data_seg, &mut out, 0)?;
+                    let mut visited = HashSet::new();
+                    self.btree_group(btree, data_seg, &mut out, 0, &mut visited)?;
                 }
                 0x06 => {
                     c.u8()?;
@@ -352,15 +404,23 @@ impl<'a> File<'a> {
         Ok(out)
     }
 
+    /// Walk a group's B-tree; each node and symbol table is read once (a node reached twice is a
+    /// cycle or a shared subtree, both refused).
     fn btree_group(
         &self,
         addr: u64,
         heap: u64,
         out: &mut Vec<(String, u64)>,
         depth: usize,
+        visited: &mut HashSet<u64>,
     ) -> Result<()> {
         if depth > 32 {
-            return Err(CnnError::format(self.path, "hdf5", "B-tree too deep"));
+            return Err(self.fail("B-tree too deep"));
+        }
+        if !visited.insert(addr) {
+            return Err(self.fail(format!(
+                "group B-tree node at byte {addr} reached twice (a cycle)"
+            )));
         }
         let mut c = self.at(addr)?;
         c.sig(b"TREE")?;
@@ -374,9 +434,15 @@ impl<'a> File<'a> {
         for _ in 0..used {
             c.len()?; // key
             let child = c.addr()?;
+            self.spend(self.sl + self.so)?;
             if level > 0 {
-                self.btree_group(child, heap, out, depth + 1)?;
+                self.btree_group(child, heap, out, depth + 1, visited)?;
             } else {
+                if !visited.insert(child) {
+                    return Err(self.fail(format!(
+                        "symbol table node at byte {child} reached twice (a cycle)"
+                    )));
+                }
                 let mut s = self.at(child)?;
                 s.sig(b"SNOD")?;
                 s.skip(2)?;
@@ -385,7 +451,8 @@ impl<'a> File<'a> {
                     let name_off = s.len_offset()?;
                     let obj = s.addr()?;
                     s.skip(24)?;
-                    let name = self.cstr(heap + name_off)?;
+                    let name = self.cstr(heap.saturating_add(name_off))?;
+                    self.spend(2 * self.so + 24 + name.len())?;
                     out.push((name, obj));
                 }
             }
@@ -416,7 +483,7 @@ impl<'a> File<'a> {
         }
         let mut dims = Vec::with_capacity(rank);
         for _ in 0..rank {
-            dims.push(c.len()? as usize);
+            dims.push(c.size()?);
         }
         Ok(dims)
     }
@@ -438,19 +505,23 @@ impl<'a> File<'a> {
 
     fn global_heap_object(&self, collection: u64, index: u32) -> Result<&'a [u8]> {
         let mut c = self.at(collection)?;
+        let start = c.pos;
         c.sig(b"GCOL")?;
         c.skip(4)?;
-        let csize = c.len()? as usize;
-        let end = (collection as usize)
-            .saturating_add(csize)
+        let csize = c.len()?;
+        let end = usize::try_from(csize)
+            .ok()
+            .and_then(|s| start.checked_add(s))
+            .unwrap_or(usize::MAX)
             .min(self.bytes.len());
         while c.pos + 8 + self.sl <= end {
             let idx = c.u16()?;
             c.skip(6)?;
-            let size = c.len()? as usize;
+            let size = c.size()?;
             if idx == 0 {
                 break;
             }
+            self.spend(8 + self.sl)?;
             let data = c.bytes(size)?;
             c.skip((8 - size % 8) % 8).ok();
             if idx as u32 == index {
@@ -473,7 +544,6 @@ impl<'a> File<'a> {
         raw: &'a [u8],
         name: &str,
     ) -> Result<Value> {
-        let n: usize = dims.iter().product();
         match class {
             1 => {
                 let dt = match size {
@@ -487,14 +557,17 @@ impl<'a> File<'a> {
                         })
                     }
                 };
-                let need = n * dt.size();
-                if raw.len() < need {
-                    return Err(CnnError::format(
-                        self.path,
-                        "hdf5",
-                        format!("`{name}`: {} bytes stored, {need} needed", raw.len()),
-                    ));
-                }
+                let need = dims
+                    .iter()
+                    .try_fold(dt.size(), |n, &d| n.checked_mul(d))
+                    .filter(|&need| need <= raw.len())
+                    .ok_or_else(|| {
+                        self.fail(format!(
+                            "`{name}`: shape {dims:?} needs more than the {} bytes stored",
+                            raw.len()
+                        ))
+                    })?;
+                self.spend(need)?;
                 let mut bytes = raw[..need].to_vec();
                 if !le {
                     for ch in bytes.chunks_mut(dt.size()) {
@@ -585,13 +658,12 @@ impl<'a> File<'a> {
         let sub = self.sub(layout);
         let mut c = Cur { f: &sub, pos: 0 };
         let version = c.u8()?;
-        let n: usize = dims.iter().product();
         let raw: &'a [u8] = if version >= 3 {
             match c.u8()? {
                 0 => {
                     let sz = c.u16()? as usize;
                     let start = c.pos;
-                    layout.get(start..start + sz).ok_or_else(|| {
+                    layout.get(start..start.saturating_add(sz)).ok_or_else(|| {
                         CnnError::format(self.path, "hdf5", "compact data truncated")
                     })?
                 }
@@ -604,7 +676,7 @@ impl<'a> File<'a> {
                             format!("`{name}`: dataset has no data written"),
                         ));
                     }
-                    let sz = c.len()? as usize;
+                    let sz = c.size()?;
                     let mut d = self.at(a)?;
                     d.bytes(sz)?
                 }
@@ -623,14 +695,18 @@ impl<'a> File<'a> {
             match class_l {
                 1 => {
                     let a = c.addr()?;
+                    let n = dims
+                        .iter()
+                        .try_fold(size, |n, &d| n.checked_mul(d))
+                        .ok_or_else(|| self.fail(format!("`{name}`: shape {dims:?} overflows")))?;
                     let mut d = self.at(a)?;
-                    d.bytes(n * size)?
+                    d.bytes(n)?
                 }
                 0 => {
                     c.skip(4 * rank)?;
                     let sz = c.u32()? as usize;
                     let start = c.pos;
-                    layout.get(start..start + sz).ok_or_else(|| {
+                    layout.get(start..start.saturating_add(sz)).ok_or_else(|| {
                         CnnError::format(self.path, "hdf5", "compact data truncated")
                     })?
                 }
@@ -658,6 +734,12 @@ impl<'a> File<'a> {
     ) -> Result<()> {
         if !seen.insert(addr) {
             return Ok(());
+        }
+        if path.split('/').count() > MAX_GROUP_DEPTH {
+            return Err(self.fail(format!(
+                "groups nested deeper than {MAX_GROUP_DEPTH} levels at `{}…`",
+                path.chars().take(80).collect::<String>()
+            )));
         }
         let msgs = self.messages(addr)?;
         if msgs.iter().any(|m| m.kind == 0x08) {
@@ -718,7 +800,13 @@ pub fn read_hdf5(path: &Path) -> Result<TensorStore> {
         path: path.to_path_buf(),
         source,
     })?;
-    let (file, root) = File::open(&bytes, path)?;
+    let budget = Cell::new(
+        bytes
+            .len()
+            .saturating_mul(BUDGET_FACTOR)
+            .saturating_add(1 << 20),
+    );
+    let (file, root) = File::open(&bytes, path, &budget)?;
     let mut entries = Vec::new();
     file.walk(root, "", &mut HashSet::new(), &mut entries)?;
     let mut names: BTreeMap<String, String> = BTreeMap::new();

@@ -230,12 +230,14 @@ fn from_keras(
     assemble(store, &used, is_block_conv, config, params, path, "keras")
 }
 
-/// Read a `.safetensors` file (F32, F64, F16 and BF16 tensors are converted to `f32`).
+/// Read a `.safetensors` file (F32, F64, F16 and BF16 tensors are converted to `f32`). The header's
+/// length and every tensor's byte range are checked against the file's length first.
 pub fn read_safetensors(path: &Path) -> Result<TensorStore> {
     let bytes = std::fs::read(path).map_err(|source| CnnError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    check_safetensors_header(&bytes, path)?;
     let st = safetensors::SafeTensors::deserialize(&bytes)
         .map_err(|e| CnnError::format(path, "safetensors", e.to_string()))?;
     let mut store = TensorStore::new();
@@ -262,4 +264,48 @@ pub fn read_safetensors(path: &Path) -> Result<TensorStore> {
         );
     }
     Ok(store)
+}
+
+/// The checks of a safetensors header that need only the file's length: the header fits in the
+/// file and each tensor's `data_offsets` lie inside the data that follows it.
+fn check_safetensors_header(bytes: &[u8], path: &Path) -> Result<()> {
+    let fail = |reason: String| CnnError::format(path, "safetensors", reason);
+    let head: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            fail(format!(
+                "{} bytes, shorter than the 8-byte header length",
+                bytes.len()
+            ))
+        })?;
+    let n = u64::from_le_bytes(head);
+    let data_len = usize::try_from(n)
+        .ok()
+        .and_then(|n| (bytes.len() - 8).checked_sub(n))
+        .ok_or_else(|| {
+            fail(format!(
+                "the header claims {n} bytes, the file has {} after the length",
+                bytes.len() - 8
+            ))
+        })?;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes[8..bytes.len() - data_len])
+            .map_err(|e| fail(format!("header: {e}")))?;
+    for (name, info) in header.iter().filter(|(k, _)| *k != "__metadata__") {
+        let offsets = info
+            .get("data_offsets")
+            .and_then(|o| o.as_array())
+            .map(|o| o.iter().map(|x| x.as_u64()).collect::<Vec<_>>());
+        let (start, end) = match offsets.as_deref() {
+            Some([Some(s), Some(e)]) => (*s, *e),
+            _ => return Err(fail(format!("tensor `{name}`: no valid data_offsets"))),
+        };
+        if start > end || end > data_len as u64 {
+            return Err(fail(format!(
+                "tensor `{name}`: data_offsets [{start}, {end}] outside the {data_len} data bytes"
+            )));
+        }
+    }
+    Ok(())
 }

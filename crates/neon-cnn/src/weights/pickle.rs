@@ -46,269 +46,443 @@ impl Value {
     }
 }
 
-/// Parse one pickle starting at `data[0]`; returns the value and the number of bytes consumed.
-pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
-    let err = |pos: usize, what: &str| {
-        CnnError::format(path, "pth", format!("pickle: {what} at byte {pos}"))
-    };
-    let mut stack: Vec<Value> = Vec::new();
-    let mut memo: std::collections::HashMap<u64, Value> = std::collections::HashMap::new();
-    let mut pos = 0usize;
-    let take = |pos: &mut usize, n: usize| -> Result<&[u8]> {
-        let end = pos
+/// Deepest nesting of containers accepted; a state dict needs a handful of levels, and a deeper
+/// value would overflow the stack when dropped.
+const MAX_DEPTH: usize = 100;
+
+/// What one value node counts against the budget, in bytes (strings count their length on top).
+const NODE_COST: usize = std::mem::size_of::<Value>();
+
+/// Size and nesting of a value on the stack or in the memo.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    cost: usize,
+    depth: usize,
+}
+
+struct Parser<'d, 'p> {
+    data: &'d [u8],
+    path: &'p Path,
+    pos: usize,
+    stack: Vec<(Value, Meta)>,
+    memo: std::collections::HashMap<u64, (Value, Meta)>,
+    /// Bytes of values built or copied so far, and the most allowed.
+    spent: usize,
+    budget: usize,
+}
+
+impl Parser<'_, '_> {
+    fn err(&self, what: &str) -> CnnError {
+        CnnError::format(
+            self.path,
+            "pth",
+            format!("pickle: {what} at byte {}", self.pos),
+        )
+    }
+
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let end = self
+            .pos
             .checked_add(n)
-            .filter(|&e| e <= data.len())
-            .ok_or_else(|| err(*pos, "unexpected end"))?;
-        let s = &data[*pos..end];
-        *pos = end;
+            .filter(|&e| e <= self.data.len())
+            .ok_or_else(|| self.err("unexpected end"))?;
+        let data = self.data;
+        let s = &data[self.pos..end];
+        self.pos = end;
         Ok(s)
-    };
-    let le = |b: &[u8]| b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64);
-    let pop =
-        |stack: &mut Vec<Value>, pos: usize| stack.pop().ok_or_else(|| err(pos, "stack underflow"));
-    let pop_mark = |stack: &mut Vec<Value>, pos: usize| -> Result<Vec<Value>> {
-        let m = stack
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// A little-endian unsigned integer of `n ≤ 8` bytes.
+    fn le(&mut self, n: usize) -> Result<u64> {
+        Ok(self
+            .take(n)?
             .iter()
-            .rposition(|v| *v == Value::Mark)
-            .ok_or_else(|| err(pos, "no MARK"))?;
-        let items = stack.split_off(m + 1);
-        stack.pop();
+            .rev()
+            .fold(0u64, |acc, &x| (acc << 8) | x as u64))
+    }
+
+    /// A length prefix of `n` bytes, as `usize`.
+    fn len(&mut self, n: usize) -> Result<usize> {
+        let v = self.le(n)?;
+        usize::try_from(v).map_err(|_| self.err("length too large"))
+    }
+
+    /// Count `cost` bytes against the budget: memo references can copy a value many times over,
+    /// so a small pickle could otherwise build objects of any size.
+    fn spend(&mut self, cost: usize) -> Result<()> {
+        self.spent = self.spent.saturating_add(cost);
+        if self.spent > self.budget {
+            return Err(self.err(&format!(
+                "the objects built exceed {} bytes for a pickle of {} bytes (memo references copying data?)",
+                self.budget,
+                self.data.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Push a scalar, string or global.
+    fn push_leaf(&mut self, v: Value) -> Result<()> {
+        let payload = match &v {
+            Value::Str(s) => s.len(),
+            Value::Bytes(b) => b.len(),
+            Value::Global(m, n) => m.len() + n.len(),
+            _ => 0,
+        };
+        let meta = Meta {
+            cost: NODE_COST + payload,
+            depth: 1,
+        };
+        self.spend(meta.cost)?;
+        self.stack.push((v, meta));
+        Ok(())
+    }
+
+    /// The size and nesting of a container holding `items`, refused when too deep.
+    fn container_meta<'v>(&self, items: impl Iterator<Item = &'v Meta>) -> Result<Meta> {
+        let mut meta = Meta {
+            cost: NODE_COST,
+            depth: 1,
+        };
+        for m in items {
+            meta.cost = meta.cost.saturating_add(m.cost);
+            meta.depth = meta.depth.max(m.depth + 1);
+        }
+        if meta.depth > MAX_DEPTH {
+            return Err(self.err(&format!("objects nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(meta)
+    }
+
+    /// Push a container built from `items`.
+    fn push_container(
+        &mut self,
+        items: Vec<(Value, Meta)>,
+        make: impl FnOnce(Vec<Value>) -> Value,
+    ) -> Result<()> {
+        let meta = self.container_meta(items.iter().map(|(_, m)| m))?;
+        self.spend(NODE_COST)?;
+        let value = make(items.into_iter().map(|(v, _)| v).collect());
+        self.stack.push((value, meta));
+        Ok(())
+    }
+
+    fn pop(&mut self) -> Result<(Value, Meta)> {
+        self.stack.pop().ok_or_else(|| self.err("stack underflow"))
+    }
+
+    /// The items above the topmost MARK (the MARK removed).
+    fn pop_mark(&mut self) -> Result<Vec<(Value, Meta)>> {
+        let m = self
+            .stack
+            .iter()
+            .rposition(|(v, _)| *v == Value::Mark)
+            .ok_or_else(|| self.err("no MARK"))?;
+        let items = self.stack.split_off(m + 1);
+        self.stack.pop();
         Ok(items)
-    };
-    loop {
-        let op = *take(&mut pos, 1)?
-            .first()
-            .ok_or_else(|| err(pos, "empty"))?;
-        match op {
-            0x80 => {
-                take(&mut pos, 1)?;
+    }
+
+    /// A copy of the top of the stack, counted against the budget.
+    fn copy_top(&mut self) -> Result<(Value, Meta)> {
+        let top = self
+            .stack
+            .last()
+            .map(|(_, m)| *m)
+            .ok_or_else(|| self.err("empty stack"))?;
+        self.spend(top.cost)?;
+        self.stack
+            .last()
+            .cloned()
+            .ok_or_else(|| self.err("empty stack"))
+    }
+
+    fn memo_put(&mut self, key: u64) -> Result<()> {
+        let v = self.copy_top()?;
+        self.memo.insert(key, v);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, key: u64) -> Result<()> {
+        let cost = self
+            .memo
+            .get(&key)
+            .map(|(_, m)| m.cost)
+            .ok_or_else(|| self.err("memo key missing"))?;
+        self.spend(cost)?;
+        let v = self
+            .memo
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| self.err("memo key missing"))?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    /// Add `(key, value)` pairs to the dict on top of the stack (SETITEM, SETITEMS).
+    fn set_items(&mut self, items: Vec<(Value, Meta)>) -> Result<()> {
+        let pos_err = self.err("SETITEM(S) on a non-dict");
+        let depth_err = self.err(&format!("objects nested deeper than {MAX_DEPTH} levels"));
+        let Some((top, meta)) = self.stack.last_mut() else {
+            return Err(pos_err);
+        };
+        for (_, m) in &items {
+            meta.cost = meta.cost.saturating_add(m.cost);
+            meta.depth = meta.depth.max(m.depth + 1);
+        }
+        if meta.depth > MAX_DEPTH {
+            return Err(depth_err);
+        }
+        let pairs = pairs(items.into_iter().map(|(v, _)| v).collect());
+        match top {
+            Value::Dict(d) => d.extend(pairs),
+            // OrderedDict built by REDUCE, then SETITEMS: turn it into a dict.
+            Value::Call(_, _) => *top = Value::Dict(pairs),
+            _ => return Err(pos_err),
+        }
+        Ok(())
+    }
+
+    /// Append to the list on top of the stack (APPEND, APPENDS); other objects ignore it.
+    fn append(&mut self, items: Vec<(Value, Meta)>) -> Result<()> {
+        let depth_err = self.err(&format!("objects nested deeper than {MAX_DEPTH} levels"));
+        if let Some((Value::List(l), meta)) = self.stack.last_mut() {
+            for (v, m) in items {
+                meta.cost = meta.cost.saturating_add(m.cost);
+                meta.depth = meta.depth.max(m.depth + 1);
+                l.push(v);
             }
-            0x95 => {
-                take(&mut pos, 8)?;
+            if meta.depth > MAX_DEPTH {
+                return Err(depth_err);
             }
-            b'.' => {
-                let v = pop(&mut stack, pos)?;
-                return Ok((v, pos));
-            }
-            b'(' => stack.push(Value::Mark),
-            b'}' => stack.push(Value::Dict(Vec::new())),
-            b']' => stack.push(Value::List(Vec::new())),
-            b')' => stack.push(Value::Tuple(Vec::new())),
-            b'N' => stack.push(Value::None),
-            0x88 => stack.push(Value::Bool(true)),
-            0x89 => stack.push(Value::Bool(false)),
-            b'K' => {
-                let v = take(&mut pos, 1)?[0] as i64;
-                stack.push(Value::Int(v))
-            }
-            b'M' => {
-                let v = le(take(&mut pos, 2)?) as i64;
-                stack.push(Value::Int(v))
-            }
-            b'J' => {
-                let b = take(&mut pos, 4)?;
-                stack.push(Value::Int(
-                    i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64
-                ))
-            }
-            0x8a => {
-                let n = take(&mut pos, 1)?[0] as usize;
-                let b = take(&mut pos, n)?;
-                let mut v: i128 = 0;
-                for (i, &x) in b.iter().enumerate().take(16) {
-                    v |= (x as i128) << (8 * i);
+        }
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<(Value, usize)> {
+        loop {
+            let op = self.byte()?;
+            match op {
+                0x80 => {
+                    self.take(1)?;
                 }
-                if n > 0 && n < 16 && b[n - 1] & 0x80 != 0 {
-                    v -= 1i128 << (8 * n);
+                0x95 => {
+                    self.take(8)?;
                 }
-                stack.push(Value::Int(v as i64))
-            }
-            b'G' => {
-                let b = take(&mut pos, 8)?;
-                let mut a = [0u8; 8];
-                a.copy_from_slice(b);
-                stack.push(Value::Float(f64::from_be_bytes(a)))
-            }
-            b'X' | 0x8c | 0x8d => {
-                let n = match op {
-                    b'X' => le(take(&mut pos, 4)?) as usize,
-                    0x8c => take(&mut pos, 1)?[0] as usize,
-                    _ => le(take(&mut pos, 8)?) as usize,
-                };
-                let s = String::from_utf8_lossy(take(&mut pos, n)?).into_owned();
-                stack.push(Value::Str(s))
-            }
-            b'U' | b'T' | b'C' | b'B' | 0x8e => {
-                let n = match op {
-                    b'U' | b'C' => take(&mut pos, 1)?[0] as usize,
-                    b'T' | b'B' => le(take(&mut pos, 4)?) as usize,
-                    _ => le(take(&mut pos, 8)?) as usize,
-                };
-                let b = take(&mut pos, n)?.to_vec();
-                stack.push(if matches!(op, b'U' | b'T') {
-                    Value::Str(String::from_utf8_lossy(&b).into_owned())
-                } else {
-                    Value::Bytes(b)
-                })
-            }
-            b'c' => {
-                let rest = &data[pos..];
-                let nl1 = rest
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .ok_or_else(|| err(pos, "bad GLOBAL"))?;
-                let module = String::from_utf8_lossy(&rest[..nl1]).into_owned();
-                let rest2 = &rest[nl1 + 1..];
-                let nl2 = rest2
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .ok_or_else(|| err(pos, "bad GLOBAL"))?;
-                let name = String::from_utf8_lossy(&rest2[..nl2]).into_owned();
-                pos += nl1 + nl2 + 2;
-                stack.push(Value::Global(module, name))
-            }
-            0x93 => {
-                let name = pop(&mut stack, pos)?;
-                let module = pop(&mut stack, pos)?;
-                match (module, name) {
-                    (Value::Str(m), Value::Str(n)) => stack.push(Value::Global(m, n)),
-                    _ => return Err(err(pos, "STACK_GLOBAL needs two strings")),
+                b'.' => {
+                    let (v, _) = self.pop()?;
+                    return Ok((v, self.pos));
                 }
-            }
-            b'q' => {
-                let k = take(&mut pos, 1)?[0] as u64;
-                let v = stack
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| err(pos, "empty stack"))?;
-                memo.insert(k, v);
-            }
-            b'r' => {
-                let k = le(take(&mut pos, 4)?);
-                let v = stack
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| err(pos, "empty stack"))?;
-                memo.insert(k, v);
-            }
-            0x94 => {
-                let k = memo.len() as u64;
-                let v = stack
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| err(pos, "empty stack"))?;
-                memo.insert(k, v);
-            }
-            b'h' | b'j' => {
-                let k = if op == b'h' {
-                    take(&mut pos, 1)?[0] as u64
-                } else {
-                    le(take(&mut pos, 4)?)
-                };
-                let v = memo
-                    .get(&k)
-                    .cloned()
-                    .ok_or_else(|| err(pos, "memo key missing"))?;
-                stack.push(v)
-            }
-            b't' => {
-                let items = pop_mark(&mut stack, pos)?;
-                stack.push(Value::Tuple(items))
-            }
-            0x85..=0x87 => {
-                let n = (op - 0x84) as usize;
-                if stack.len() < n {
-                    return Err(err(pos, "stack underflow"));
+                b'(' => self.push_leaf(Value::Mark)?,
+                b'}' => self.push_leaf(Value::Dict(Vec::new()))?,
+                b']' => self.push_leaf(Value::List(Vec::new()))?,
+                b')' => self.push_leaf(Value::Tuple(Vec::new()))?,
+                b'N' => self.push_leaf(Value::None)?,
+                0x88 => self.push_leaf(Value::Bool(true))?,
+                0x89 => self.push_leaf(Value::Bool(false))?,
+                b'K' => {
+                    let v = self.byte()? as i64;
+                    self.push_leaf(Value::Int(v))?
                 }
-                let items = stack.split_off(stack.len() - n);
-                stack.push(Value::Tuple(items))
-            }
-            b'l' => {
-                let items = pop_mark(&mut stack, pos)?;
-                stack.push(Value::List(items))
-            }
-            b'd' => {
-                let items = pop_mark(&mut stack, pos)?;
-                let pairs = items
-                    .chunks(2)
-                    .filter(|c| c.len() == 2)
-                    .map(|c| (c[0].clone(), c[1].clone()))
-                    .collect();
-                stack.push(Value::Dict(pairs))
-            }
-            b'a' => {
-                let v = pop(&mut stack, pos)?;
-                if let Some(Value::List(l)) = stack.last_mut() {
-                    l.push(v)
+                b'M' => {
+                    let v = self.le(2)? as i64;
+                    self.push_leaf(Value::Int(v))?
                 }
-            }
-            b'e' => {
-                let items = pop_mark(&mut stack, pos)?;
-                if let Some(Value::List(l)) = stack.last_mut() {
-                    l.extend(items)
+                b'J' => {
+                    let v = self.le(4)? as u32 as i32 as i64;
+                    self.push_leaf(Value::Int(v))?
                 }
-            }
-            b's' | b'u' => {
-                let items = if op == b's' {
-                    let v = pop(&mut stack, pos)?;
-                    let k = pop(&mut stack, pos)?;
-                    vec![k, v]
-                } else {
-                    pop_mark(&mut stack, pos)?
-                };
-                match stack.last_mut() {
-                    Some(Value::Dict(d)) => d.extend(
-                        items
-                            .chunks(2)
-                            .filter(|c| c.len() == 2)
-                            .map(|c| (c[0].clone(), c[1].clone())),
-                    ),
-                    Some(Value::Call(_, _)) => {
-                        // OrderedDict built by REDUCE, then SETITEMS: turn it into a dict.
-                        let pairs: Vec<(Value, Value)> = items
-                            .chunks(2)
-                            .filter(|c| c.len() == 2)
-                            .map(|c| (c[0].clone(), c[1].clone()))
-                            .collect();
-                        if let Some(top) = stack.last_mut() {
-                            *top = Value::Dict(pairs);
+                0x8a => {
+                    let n = self.byte()? as usize;
+                    let b = self.take(n)?;
+                    let mut v: i128 = 0;
+                    for (i, &x) in b.iter().enumerate().take(16) {
+                        v |= (x as i128) << (8 * i);
+                    }
+                    if n > 0 && n < 16 && b[n - 1] & 0x80 != 0 {
+                        v -= 1i128 << (8 * n);
+                    }
+                    self.push_leaf(Value::Int(v as i64))?
+                }
+                b'G' => {
+                    let b = self.take(8)?;
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(b);
+                    self.push_leaf(Value::Float(f64::from_be_bytes(a)))?
+                }
+                b'X' | 0x8c | 0x8d => {
+                    let n = match op {
+                        b'X' => self.len(4)?,
+                        0x8c => self.len(1)?,
+                        _ => self.len(8)?,
+                    };
+                    let s = String::from_utf8_lossy(self.take(n)?).into_owned();
+                    self.push_leaf(Value::Str(s))?
+                }
+                b'U' | b'T' | b'C' | b'B' | 0x8e => {
+                    let n = match op {
+                        b'U' | b'C' => self.len(1)?,
+                        b'T' | b'B' => self.len(4)?,
+                        _ => self.len(8)?,
+                    };
+                    let b = self.take(n)?;
+                    let v = if matches!(op, b'U' | b'T') {
+                        Value::Str(String::from_utf8_lossy(b).into_owned())
+                    } else {
+                        Value::Bytes(b.to_vec())
+                    };
+                    self.push_leaf(v)?
+                }
+                b'c' => {
+                    let module = self.line()?;
+                    let name = self.line()?;
+                    self.push_leaf(Value::Global(module, name))?
+                }
+                0x93 => {
+                    let (name, _) = self.pop()?;
+                    let (module, _) = self.pop()?;
+                    match (module, name) {
+                        (Value::Str(m), Value::Str(n)) => self.push_leaf(Value::Global(m, n))?,
+                        _ => return Err(self.err("STACK_GLOBAL needs two strings")),
+                    }
+                }
+                b'q' => {
+                    let k = self.le(1)?;
+                    self.memo_put(k)?
+                }
+                b'r' => {
+                    let k = self.le(4)?;
+                    self.memo_put(k)?
+                }
+                0x94 => {
+                    let k = self.memo.len() as u64;
+                    self.memo_put(k)?
+                }
+                b'h' => {
+                    let k = self.le(1)?;
+                    self.memo_get(k)?
+                }
+                b'j' => {
+                    let k = self.le(4)?;
+                    self.memo_get(k)?
+                }
+                b't' => {
+                    let items = self.pop_mark()?;
+                    self.push_container(items, Value::Tuple)?
+                }
+                0x85..=0x87 => {
+                    let n = (op - 0x84) as usize;
+                    if self.stack.len() < n {
+                        return Err(self.err("stack underflow"));
+                    }
+                    let items = self.stack.split_off(self.stack.len() - n);
+                    self.push_container(items, Value::Tuple)?
+                }
+                b'l' => {
+                    let items = self.pop_mark()?;
+                    self.push_container(items, Value::List)?
+                }
+                b'd' => {
+                    let items = self.pop_mark()?;
+                    self.push_container(items, |v| Value::Dict(pairs(v)))?
+                }
+                b'a' => {
+                    let v = self.pop()?;
+                    self.append(vec![v])?
+                }
+                b'e' => {
+                    let items = self.pop_mark()?;
+                    self.append(items)?
+                }
+                b's' => {
+                    let v = self.pop()?;
+                    let k = self.pop()?;
+                    self.set_items(vec![k, v])?
+                }
+                b'u' => {
+                    let items = self.pop_mark()?;
+                    self.set_items(items)?
+                }
+                b'R' | 0x81 => {
+                    let args = self.pop()?;
+                    let f = self.pop()?;
+                    match &f.0 {
+                        Value::Global(m, n) if m == "collections" && n == "OrderedDict" => {
+                            self.push_leaf(Value::Dict(Vec::new()))?
                         }
+                        _ => self.push_container(vec![f, args], |mut v| {
+                            let args = v.pop().unwrap_or(Value::None);
+                            let f = v.pop().unwrap_or(Value::None);
+                            Value::Call(Box::new(f), Box::new(args))
+                        })?,
                     }
-                    _ => return Err(err(pos, "SETITEM(S) on a non-dict")),
+                }
+                b'b' => {
+                    // BUILD: keep the object, drop the state (e.g. a state dict's `_metadata`).
+                    self.pop()?;
+                }
+                b'Q' => {
+                    let pid = self.pop()?;
+                    self.push_container(vec![pid], |mut v| {
+                        Value::PersId(Box::new(v.pop().unwrap_or(Value::None)))
+                    })?
+                }
+                b'0' => {
+                    self.pop()?;
+                }
+                b'2' => {
+                    let v = self.copy_top()?;
+                    self.stack.push(v)
+                }
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.err(&format!("unsupported opcode 0x{op:02x}")));
                 }
             }
-            b'R' | 0x81 => {
-                let args = pop(&mut stack, pos)?;
-                let f = pop(&mut stack, pos)?;
-                let v = match &f {
-                    Value::Global(m, n) if m == "collections" && n == "OrderedDict" => {
-                        Value::Dict(Vec::new())
-                    }
-                    _ => Value::Call(Box::new(f), Box::new(args)),
-                };
-                stack.push(v)
-            }
-            b'b' => {
-                // BUILD: keep the object, drop the state (e.g. a state dict's `_metadata`).
-                pop(&mut stack, pos)?;
-            }
-            b'Q' => {
-                let pid = pop(&mut stack, pos)?;
-                stack.push(Value::PersId(Box::new(pid)))
-            }
-            b'0' => {
-                pop(&mut stack, pos)?;
-            }
-            b'2' => {
-                let v = stack
-                    .last()
-                    .cloned()
-                    .ok_or_else(|| err(pos, "empty stack"))?;
-                stack.push(v)
-            }
-            _ => return Err(err(pos - 1, &format!("unsupported opcode 0x{op:02x}"))),
         }
     }
+
+    /// A newline-terminated text argument (GLOBAL).
+    fn line(&mut self) -> Result<String> {
+        let rest = &self.data[self.pos..];
+        let n = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| self.err("bad GLOBAL"))?;
+        let s = String::from_utf8_lossy(&rest[..n]).into_owned();
+        self.pos += n + 1;
+        Ok(s)
+    }
+}
+
+/// `[k0, v0, k1, v1, …]` as pairs (an odd last item is dropped).
+fn pairs(items: Vec<Value>) -> Vec<(Value, Value)> {
+    let mut out = Vec::with_capacity(items.len() / 2);
+    let mut it = items.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        out.push((k, v));
+    }
+    out
+}
+
+/// Parse one pickle starting at `data[0]`; returns the value and the number of bytes consumed.
+/// The objects built (memo copies included) are bounded by a multiple of the pickle's length,
+/// and their nesting by [`MAX_DEPTH`].
+pub(crate) fn parse(data: &[u8], path: &Path) -> Result<(Value, usize)> {
+    let mut parser = Parser {
+        data,
+        path,
+        pos: 0,
+        stack: Vec::new(),
+        memo: std::collections::HashMap::new(),
+        spent: 0,
+        budget: data.len().saturating_mul(64).saturating_add(1 << 20),
+    };
+    parser.run()
 }
 
 #[cfg(test)]
@@ -329,5 +503,42 @@ mod tests {
             Value::Tuple(vec![Value::Int(1), Value::Int(-300), Value::Float(3.5)])
         );
         assert_eq!(d[1].1, Value::List(vec![Value::None, Value::Bool(true)]));
+    }
+
+    #[test]
+    fn memo_references_that_copy_a_list_exponentially_are_refused_within_the_budget() {
+        // l = [b"x" * 64]; then 40 times: l = [l, l] through the memo (BINPUT / BINGET): the
+        // value doubles each step, 2^40 copies from a pickle of a few hundred bytes
+        let mut data = b"\x80\x02](C\x40".to_vec();
+        data.extend([b'x'; 64]);
+        data.extend(b"eq\x00");
+        for _ in 0..40 {
+            data.extend(b"](h\x00h\x00eq\x00");
+        }
+        data.push(b'.');
+        let err = parse(&data, Path::new("bomb.pth"))
+            .map(|_| ())
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("bomb.pth"), "{text}");
+        assert!(text.contains("the objects built exceed"), "{text}");
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused() {
+        let mut data = b"\x80\x02".to_vec();
+        // [[[[…]]]] 10 000 levels deep: EMPTY_LIST MARK … EMPTY_LIST, then APPENDS … APPENDS
+        for _ in 0..10_000 {
+            data.extend(b"](");
+        }
+        data.push(b']');
+        data.extend([b'e'; 10_000]);
+        data.push(b'.');
+        let err = parse(&data, Path::new("deep.pth"))
+            .map(|_| ())
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("deep.pth"), "{text}");
+        assert!(text.contains("nested deeper than 100 levels"), "{text}");
     }
 }

@@ -11,13 +11,18 @@ use super::pickle::{parse, Value};
 use super::store::{Dtype, RawTensor, TensorStore};
 use crate::error::{CnnError, Result};
 
+/// A tensor as the pickle describes it: a view (offset, shape, stride, in elements) of a
+/// storage. Nothing here is trusted until [`layout`] has checked it against the storage.
 struct TensorRef {
     key: String,
     dtype: Dtype,
-    offset: usize,
-    shape: Vec<usize>,
-    stride: Vec<usize>,
+    offset: i64,
+    shape: Vec<i64>,
+    stride: Vec<i64>,
 }
+
+/// Most elements one tensor may have (8 GiB as `f32`; VGG-16's largest has 103 M).
+const MAX_ELEMENTS: usize = 1 << 31;
 
 fn storage_dtype(v: &Value) -> Option<Dtype> {
     match v {
@@ -35,7 +40,8 @@ fn storage_dtype(v: &Value) -> Option<Dtype> {
 fn storage_type_name(v: &Value) -> String {
     match v {
         Value::Global(m, n) => format!("{m}.{n}"),
-        other => format!("{other:?}"),
+        // a short excerpt: the value can be large
+        other => format!("{other:?}").chars().take(60).collect(),
     }
 }
 
@@ -70,21 +76,15 @@ fn tensor_ref(v: &Value, name: &str) -> Result<Option<TensorRef>> {
                 Value::Int(i) => i.to_string(),
                 _ => return Ok(None),
             };
-            let int_list = |v: Option<&Value>| -> Vec<usize> {
+            let int_list = |v: Option<&Value>| -> Vec<i64> {
                 v.and_then(|v| v.items())
-                    .map(|xs| {
-                        xs.iter()
-                            .filter_map(|x| x.as_int())
-                            .map(|x| x.max(0) as usize)
-                            .collect()
-                    })
+                    .map(|xs| xs.iter().filter_map(|x| x.as_int()).collect())
                     .unwrap_or_default()
             };
-            let offset = args.get(1).and_then(|v| v.as_int()).unwrap_or(0).max(0) as usize;
             Ok(Some(TensorRef {
                 key,
                 dtype,
-                offset,
+                offset: args.get(1).and_then(|v| v.as_int()).unwrap_or(0),
                 shape: int_list(args.get(2)),
                 stride: int_list(args.get(3)),
             }))
@@ -124,41 +124,166 @@ fn state_dict(root: &Value, path: &Path) -> Result<Vec<(String, TensorRef)>> {
     Ok(out)
 }
 
-fn materialize(name: &str, t: &TensorRef, storage: &[u8], path: &Path) -> Result<RawTensor> {
-    let numel: usize = t.shape.iter().product();
+/// A view checked against its storage: every element it reads lies inside the storage, and no
+/// two elements share a storage slot, so the tensor is never larger than the storage.
+#[derive(Debug)]
+struct Layout {
+    offset: usize,
+    shape: Vec<usize>,
+    stride: Vec<usize>,
+    numel: usize,
+}
+
+/// Check a tensor's shape, strides and offset against its storage of `storage_bytes` bytes,
+/// before anything of the claimed size is allocated.
+fn layout(name: &str, t: &TensorRef, storage_bytes: usize, path: &Path) -> Result<Layout> {
+    let fail = |reason: String| CnnError::format(path, "pth", format!("tensor `{name}`: {reason}"));
+    let to_usize =
+        |what: &str, v: i64| usize::try_from(v).map_err(|_| fail(format!("negative {what} {v}")));
+    if t.stride.len() != t.shape.len() {
+        return Err(fail(format!(
+            "{} strides for the {} dimensions of shape {:?}",
+            t.stride.len(),
+            t.shape.len(),
+            t.shape
+        )));
+    }
+    let offset = to_usize("storage offset", t.offset)?;
+    let shape = t
+        .shape
+        .iter()
+        .map(|&d| to_usize("size in shape", d))
+        .collect::<Result<Vec<_>>>()?;
+    let stride = t
+        .stride
+        .iter()
+        .map(|&s| to_usize("stride", s))
+        .collect::<Result<Vec<_>>>()?;
+    let numel = shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| fail(format!("shape {shape:?} overflows")))?;
+    if numel > MAX_ELEMENTS {
+        return Err(fail(format!(
+            "shape {shape:?} claims {numel} elements, above the limit of {MAX_ELEMENTS}"
+        )));
+    }
+    let layout = Layout {
+        offset,
+        shape,
+        stride,
+        numel,
+    };
+    if numel == 0 {
+        return Ok(layout);
+    }
+    // Dimensions of size > 1 by increasing stride: each stride must step over everything the
+    // smaller ones span, or elements would share storage slots (stride 0 is the extreme case).
+    let mut dims: Vec<(usize, usize)> = layout
+        .shape
+        .iter()
+        .zip(&layout.stride)
+        .enumerate()
+        .filter(|(_, (&d, _))| d > 1)
+        .map(|(i, (_, &s))| (s, i))
+        .collect();
+    dims.sort_unstable();
+    let mut span = 1usize; // elements covered by the dimensions seen so far
+    for &(s, i) in &dims {
+        if s == 0 {
+            return Err(fail(format!(
+                "stride 0 in dimension {i} of shape {:?} (a broadcast view; save a contiguous copy)",
+                layout.shape
+            )));
+        }
+        if s < span {
+            return Err(fail(format!(
+                "strides {:?} overlap for shape {:?}",
+                layout.stride, layout.shape
+            )));
+        }
+        span = (layout.shape[i] - 1)
+            .checked_mul(s)
+            .and_then(|x| x.checked_add(span))
+            .ok_or_else(|| fail(format!("strides {:?} overflow", layout.stride)))?;
+    }
     let es = t.dtype.size();
-    let all = t.dtype.decode_le(&storage[..storage.len() / es * es]);
-    let mut data = Vec::with_capacity(numel);
-    if numel > 0 {
-        let rank = t.shape.len();
-        let stride = if t.stride.len() == rank {
-            t.stride.clone()
-        } else {
-            vec![0; rank]
-        };
+    let available = storage_bytes / es;
+    let end = offset.checked_add(span).filter(|&e| e <= available);
+    if end.is_none() {
+        return Err(fail(format!(
+            "shape {:?} with strides {:?} at offset {offset} reads {span} elements from storage `{}`, which holds {available} ({storage_bytes} bytes)",
+            layout.shape, layout.stride, t.key
+        )));
+    }
+    Ok(layout)
+}
+
+/// Copy a checked view out of its storage, converted to `f32`.
+fn materialize(l: &Layout, dtype: Dtype, storage: &[u8]) -> RawTensor {
+    let es = dtype.size();
+    let rank = l.shape.len();
+    let mut contiguous = true;
+    let mut expect = 1usize;
+    for d in (0..rank).rev() {
+        if l.shape[d] > 1 && l.stride[d] != expect {
+            contiguous = false;
+        }
+        expect = expect.saturating_mul(l.shape[d]);
+    }
+    let data = if l.numel == 0 {
+        Vec::new()
+    } else if contiguous {
+        // `layout` checked that offset + numel elements lie inside the storage
+        let start = l.offset * es;
+        dtype.decode_le(&storage[start..start + l.numel * es])
+    } else {
+        let mut data = Vec::with_capacity(l.numel);
         let mut idx = vec![0usize; rank];
-        for _ in 0..numel {
-            let off = t.offset + idx.iter().zip(&stride).map(|(i, s)| i * s).sum::<usize>();
-            data.push(*all.get(off).ok_or_else(|| {
-                CnnError::format(
-                    path,
-                    "pth",
-                    format!("tensor `{name}` reads past its storage"),
-                )
-            })?);
+        for _ in 0..l.numel {
+            let off = l.offset + idx.iter().zip(&l.stride).map(|(i, s)| i * s).sum::<usize>();
+            data.push(dtype.decode_one(&storage[off * es..(off + 1) * es]));
             for d in (0..rank).rev() {
                 idx[d] += 1;
-                if idx[d] < t.shape[d] {
+                if idx[d] < l.shape[d] {
                     break;
                 }
                 idx[d] = 0;
             }
         }
-    }
-    Ok(RawTensor {
-        shape: t.shape.clone(),
+        data
+    };
+    RawTensor {
+        shape: l.shape.clone(),
         data,
-    })
+    }
+}
+
+/// Bounds the `f32` values all tensors of one file may add up to: a multiple of the file's
+/// length, so that storages shared by many tensors cannot multiply the memory used.
+struct OutputBudget {
+    left: usize,
+}
+
+impl OutputBudget {
+    fn new(file_len: usize) -> Self {
+        OutputBudget {
+            left: file_len.saturating_mul(2).saturating_add(1 << 20),
+        }
+    }
+
+    fn take(&mut self, name: &str, numel: usize, path: &Path) -> Result<()> {
+        self.left = self.left.checked_sub(numel).ok_or_else(|| {
+            CnnError::format(
+                path,
+                "pth",
+                format!(
+                    "tensor `{name}`: the tensors read more elements than the file could hold (storages shared too often)"
+                ),
+            )
+        })?;
+        Ok(())
+    }
 }
 
 /// Read every floating-point tensor of a PyTorch checkpoint.
@@ -202,13 +327,16 @@ fn read_zip(bytes: &[u8], path: &Path) -> Result<TensorStore> {
     let (root, _) = parse(&pkl, path)?;
     let mut store = TensorStore::new();
     let mut cache: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut budget = OutputBudget::new(bytes.len());
     for (name, t) in state_dict(&root, path)? {
         if !cache.contains_key(&t.key) {
             let data = read_entry(&format!("{prefix}data/{}", t.key))?;
             cache.insert(t.key.clone(), data);
         }
         let storage = cache.get(&t.key).map(Vec::as_slice).unwrap_or(&[]);
-        store.insert(name.clone(), materialize(&name, &t, storage, path)?);
+        let l = layout(&name, &t, storage.len(), path)?;
+        budget.take(&name, l.numel, path)?;
+        store.insert(name, materialize(&l, t.dtype, storage));
     }
     Ok(store)
 }
@@ -245,21 +373,32 @@ fn read_legacy(bytes: &[u8], path: &Path) -> Result<TensorStore> {
             CnnError::format(path, "pth", format!("storage {key} of unknown type"))
         })?;
         let n = bytes
-            .get(pos..pos + 8)
+            .get(pos..pos.saturating_add(8))
             .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
-            .ok_or_else(|| CnnError::format(path, "pth", "truncated storage header"))?
-            as usize;
+            .ok_or_else(|| CnnError::format(path, "pth", "truncated storage header"))?;
         pos += 8;
-        let len = n
-            .checked_mul(es)
-            .ok_or_else(|| CnnError::format(path, "pth", "storage size overflow"))?;
-        let data = bytes
-            .get(pos..pos + len)
-            .ok_or_else(|| CnnError::format(path, "pth", format!("storage {key} truncated")))?;
-        pos += len;
+        // the claimed length is checked against the bytes left before anything is read
+        let end = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(es))
+            .and_then(|len| pos.checked_add(len))
+            .filter(|&end| end <= bytes.len())
+            .ok_or_else(|| {
+                CnnError::format(
+                    path,
+                    "pth",
+                    format!(
+                        "storage {key} claims {n} elements of {es} bytes, more than the {} bytes left in the file",
+                        bytes.len() - pos.min(bytes.len())
+                    ),
+                )
+            })?;
+        let data = &bytes[pos..end];
+        pos = end;
         storages.insert(key.clone(), data);
     }
     let mut store = TensorStore::new();
+    let mut budget = OutputBudget::new(bytes.len());
     for (name, t) in entries {
         let storage = storages.get(&t.key).copied().ok_or_else(|| {
             CnnError::format(
@@ -268,7 +407,9 @@ fn read_legacy(bytes: &[u8], path: &Path) -> Result<TensorStore> {
                 format!("tensor `{name}`: storage {} missing", t.key),
             )
         })?;
-        store.insert(name.clone(), materialize(&name, &t, storage, path)?);
+        let l = layout(&name, &t, storage.len(), path)?;
+        budget.take(&name, l.numel, path)?;
+        store.insert(name, materialize(&l, t.dtype, storage));
     }
     Ok(store)
 }

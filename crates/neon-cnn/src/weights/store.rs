@@ -32,6 +32,11 @@ impl Dtype {
         }
     }
 
+    /// One element from its little-endian bytes (`bytes.len() == self.size()`).
+    pub(crate) fn decode_one(self, bytes: &[u8]) -> f32 {
+        self.decode_le(bytes).first().copied().unwrap_or(f32::NAN)
+    }
+
     /// Little-endian bytes to `f32`.
     pub(crate) fn decode_le(self, bytes: &[u8]) -> Vec<f32> {
         match self {

@@ -3,3 +3,4 @@
 mod explain;
 mod fixtures;
 mod hed_weights;
+mod hostile_weights;

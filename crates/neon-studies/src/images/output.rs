@@ -1,5 +1,6 @@
-//! Output files are assembled in memory first and written only when everything succeeded, each
-//! atomically (temporary sibling, then rename), so an error leaves no partial result behind.
+//! Output files are assembled in memory first and written only when everything succeeded, into
+//! a staging folder renamed into place at the end, so an error or a kill leaves no partial
+//! result behind.
 
 use std::path::{Path, PathBuf};
 
@@ -38,24 +39,25 @@ impl Outputs {
         self.files.is_empty()
     }
 
-    /// Create `dir` (and sub-directories) and write every file atomically; returns the written
-    /// paths.
+    /// Write every file into a staging folder next to `dir`, then rename it to `dir` (an
+    /// earlier output folder there is replaced whole); returns the paths as they are after
+    /// the rename. A failure or a kill leaves no partial folder behind.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let io_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StudyError::Io { path, source }
+        };
+        let staged = neon_xai::io::StagedDir::create(dir).map_err(io_err(dir))?;
         let mut written = Vec::with_capacity(self.files.len());
         for (rel, bytes) in &self.files {
-            let path = dir.join(rel);
+            let path = staged.path().join(rel);
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|source| StudyError::Io {
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent).map_err(io_err(parent))?;
             }
-            neon_xai::io::write_atomic(&path, bytes).map_err(|source| StudyError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            written.push(path);
+            std::fs::write(&path, bytes).map_err(io_err(&path))?;
+            written.push(dir.join(rel));
         }
+        staged.commit().map_err(io_err(dir))?;
         Ok(written)
     }
 }

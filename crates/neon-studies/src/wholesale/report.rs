@@ -37,16 +37,20 @@ fn header(first: &str) -> Vec<String> {
         .collect()
 }
 
-/// Draw the figures and write the report files into `out_dir` (created if missing).
+/// Draw the figures and write the report files into `out_dir`: assembled in a staging folder
+/// and renamed into place at the end (an earlier report there is replaced whole), so a failure
+/// or a kill never leaves figures without their report.
 pub fn write_report(r: &WholesaleResults, out_dir: &Path) -> Result<ReportFiles> {
-    std::fs::create_dir_all(out_dir).map_err(|e| StudyError::Io {
-        path: out_dir.to_path_buf(),
-        source: e,
-    })?;
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StudyError::Io { path, source }
+    };
+    let staged = neon_xai::io::StagedDir::create(out_dir).map_err(io_err(out_dir))?;
+    let staging = staged.path().to_path_buf();
     let figures = draw_all(r)?;
     let mut files = Vec::new();
     for f in &figures {
-        f.figure.save(out_dir, &f.stem)?;
+        f.figure.save(&staging, &f.stem)?;
         files.push(out_dir.join(format!("{}.png", f.stem)));
         files.push(out_dir.join(format!("{}.svg", f.stem)));
     }
@@ -291,14 +295,12 @@ pub fn write_report(r: &WholesaleResults, out_dir: &Path) -> Result<ReportFiles>
             .collect::<Vec<_>>(),
     );
 
-    let html_path = out_dir.join("report.html");
-    html.save(&html_path)?;
-    let json_path = out_dir.join("results.json");
+    html.save(staging.join("report.html"))?;
     let json = serde_json::to_string_pretty(r)?;
-    neon_xai::io::write_atomic(&json_path, json.as_bytes()).map_err(|e| StudyError::Io {
-        path: json_path.clone(),
-        source: e,
-    })?;
+    let json_path = staging.join("results.json");
+    std::fs::write(&json_path, json.as_bytes()).map_err(io_err(&json_path))?;
+    staged.commit().map_err(io_err(out_dir))?;
+    let (html_path, json_path) = (out_dir.join("report.html"), out_dir.join("results.json"));
     Ok(ReportFiles {
         html: html_path,
         json: json_path,

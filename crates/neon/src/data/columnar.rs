@@ -91,6 +91,8 @@ pub struct ColumnarChunks {
     names: Vec<String>,
     /// The batch being consumed and the number of its rows already returned.
     pending: Option<(RecordBatch, usize)>,
+    /// Read nulls and NaN as NaN (for [`super::MissingValues`]) instead of failing.
+    keep_missing: bool,
     rows: usize,
     total: Option<usize>,
 }
@@ -134,6 +136,7 @@ impl ColumnarChunks {
             selected,
             names,
             pending: None,
+            keep_missing: false,
             rows: 0,
             total,
         })
@@ -152,6 +155,12 @@ impl ColumnarChunks {
     /// Data rows returned so far.
     pub fn rows_read(&self) -> usize {
         self.rows
+    }
+
+    /// Read nulls and NaN as NaN instead of failing (resolved by [`super::MissingValues`]).
+    pub(super) fn keep_missing(mut self) -> Self {
+        self.keep_missing = true;
+        self
     }
 
     /// The next at most `max` rows as a dataset whose [`Dataset::display_row`] gives the
@@ -193,6 +202,10 @@ impl ColumnarChunks {
             for i in 0..take {
                 let row = start + len + i + 1;
                 for (column, name) in columns.iter().zip(&self.names) {
+                    if self.keep_missing && column[i].is_none_or(f64::is_nan) {
+                        values.push(f64::NAN);
+                        continue;
+                    }
                     let value = column[i].ok_or_else(|| NeonError::MissingValue {
                         file: self.source.clone(),
                         row,
@@ -222,6 +235,7 @@ impl ColumnarChunks {
             len,
             &self.source,
             start,
+            None,
             start == 0,
         )
     }

@@ -69,6 +69,8 @@ pub struct CsvChunks<R: std::io::Read> {
     record: csv::StringRecord,
     /// Data rows returned so far.
     rows: usize,
+    /// Read missing cells as NaN (for [`super::MissingValues`]) instead of failing.
+    keep_missing: bool,
 }
 
 impl<R: std::io::Read> CsvChunks<R> {
@@ -139,6 +141,7 @@ impl<R: std::io::Read> CsvChunks<R> {
             selected,
             record: csv::StringRecord::new(),
             rows: 0,
+            keep_missing: false,
         })
     }
 
@@ -160,12 +163,19 @@ impl<R: std::io::Read> CsvChunks<R> {
         self.reader.position().byte()
     }
 
+    /// Read missing cells as NaN instead of failing (resolved by [`super::MissingValues`]).
+    pub(super) fn keep_missing(mut self) -> Self {
+        self.keep_missing = true;
+        self
+    }
+
     /// The next at most `max` data rows (blank lines skipped) as a dataset whose
     /// [`Dataset::display_row`] gives the spreadsheet row of each; `None` at the end of the
     /// file. A file without any data row is an error.
     pub fn next_chunk(&mut self, max: usize) -> Result<Option<Dataset>> {
         let start = self.rows;
         let mut values: Vec<f64> = Vec::new();
+        let mut lines: Vec<usize> = Vec::new();
         let mut len = 0usize;
         while len < max {
             let before = self.reader.position().byte();
@@ -217,6 +227,10 @@ impl<R: std::io::Read> CsvChunks<R> {
             for &c in cols.iter() {
                 let cell = record.get(c).unwrap_or("");
                 if is_missing(cell) && parse_cell(cell).is_none_or(f64::is_nan) {
+                    if self.keep_missing {
+                        values.push(f64::NAN);
+                        continue;
+                    }
                     return Err(NeonError::MissingValue {
                         file: self.source.clone(),
                         row,
@@ -240,11 +254,20 @@ impl<R: std::io::Read> CsvChunks<R> {
                 }
                 values.push(value);
             }
+            lines.push(row);
             len += 1;
         }
         self.rows += len;
         let names = self.feature_names().unwrap_or_default();
-        Dataset::from_chunk(names, values, len, &self.source, 1 + start, start == 0)
+        Dataset::from_chunk(
+            names,
+            values,
+            len,
+            &self.source,
+            1 + start,
+            Some(lines),
+            start == 0,
+        )
     }
 }
 

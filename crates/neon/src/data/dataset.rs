@@ -18,18 +18,23 @@ pub struct Dataset {
     pub(super) values: Array2<f64>,
     pub(super) source: String,
     pub(super) header_rows: usize,
+    /// The row number a user sees for each data row, where rows are not consecutive (blank
+    /// lines in a CSV file, rows dropped for missing values); `None`: `index + 1 + header_rows`.
+    pub(super) row_numbers: Option<Vec<usize>>,
 }
 
 impl Dataset {
     /// One chunk of a file reader: `len` rows of `names.len()` values (row-major) from
-    /// `source`, its row `i` displayed as row `i + 1 + header_rows`. `None` for an empty chunk
-    /// after the first; an empty first chunk (`first`) means the file has no data row.
+    /// `source`, its row `i` displayed as `row_numbers[i]` where given, else as row
+    /// `i + 1 + header_rows`. `None` for an empty chunk after the first; an empty first chunk
+    /// (`first`) means the file has no data row.
     pub(super) fn from_chunk(
         names: Vec<String>,
         values: Vec<f64>,
         len: usize,
         source: &str,
         header_rows: usize,
+        row_numbers: Option<Vec<usize>>,
         first: bool,
     ) -> Result<Option<Self>> {
         if len == 0 {
@@ -52,6 +57,7 @@ impl Dataset {
             values,
             source: source.to_string(),
             header_rows,
+            row_numbers,
         }))
     }
 
@@ -63,6 +69,7 @@ impl Dataset {
             values,
             source: "<memory>".to_string(),
             header_rows: 0,
+            row_numbers: None,
         };
         dataset.validate()?;
         Ok(dataset)
@@ -72,6 +79,7 @@ impl Dataset {
     pub fn with_source(mut self, source: impl Into<String>, header_rows: usize) -> Self {
         self.source = source.into();
         self.header_rows = header_rows;
+        self.row_numbers = None;
         self
     }
 
@@ -92,6 +100,11 @@ impl Dataset {
                 });
             }
         }
+        self.check_finite()
+    }
+
+    /// Every value is finite (the first that is not is named by row and column).
+    pub(super) fn check_finite(&self) -> Result<()> {
         for ((row, col), value) in self.values.indexed_iter() {
             if !value.is_finite() {
                 return Err(NeonError::NonFinite {
@@ -107,6 +120,23 @@ impl Dataset {
 
     /// Read a 2-D `.npy` array (float64 or float32). Features are named `x0`, `x1`, …
     pub fn from_npy(path: &Path, columns: Option<&[String]>) -> Result<Self> {
+        let (feature_names, values) = Self::npy_values(path)?;
+        let dataset = Dataset {
+            feature_names,
+            values,
+            source: path.display().to_string(),
+            header_rows: 0,
+            row_numbers: None,
+        };
+        dataset.validate()?;
+        match columns {
+            Some(cols) => dataset.select_columns(cols),
+            None => Ok(dataset),
+        }
+    }
+
+    /// The names (`x0`, `x1`, …) and values of a 2-D `.npy` file, header checked first.
+    pub(super) fn npy_values(path: &Path) -> Result<(Vec<String>, Array2<f64>)> {
         use ndarray_npy::ReadNpyExt;
         let file_name = path.display().to_string();
         check_npy_header(path)?;
@@ -127,17 +157,7 @@ impl Dataset {
             return Err(NeonError::EmptyFile { file: file_name });
         }
         let names = (0..values.ncols()).map(|i| format!("x{i}")).collect();
-        let dataset = Dataset {
-            feature_names: names,
-            values,
-            source: file_name,
-            header_rows: 0,
-        };
-        dataset.validate()?;
-        match columns {
-            Some(cols) => dataset.select_columns(cols),
-            None => Ok(dataset),
-        }
+        Ok((names, values))
     }
 
     /// Keep and order the named columns.
@@ -164,6 +184,7 @@ impl Dataset {
             values: self.values.select(Axis(1), &indices),
             source: self.source.clone(),
             header_rows: self.header_rows,
+            row_numbers: self.row_numbers.clone(),
         })
     }
 
@@ -205,7 +226,10 @@ impl Dataset {
     /// The row number a user sees for 0-based data row `index` (spreadsheet numbering: the
     /// header of a CSV file is row 1, so data row 0 is row 2).
     pub fn display_row(&self, index: usize) -> usize {
-        index + 1 + self.header_rows
+        match self.row_numbers.as_ref().and_then(|rows| rows.get(index)) {
+            Some(&row) => row,
+            None => index + 1 + self.header_rows,
+        }
     }
 
     /// Per-feature mean of the values.

@@ -5,9 +5,11 @@ mod columnar;
 mod csv_input;
 mod dataset;
 mod load;
+mod missing;
 pub mod transform;
 
 pub use columnar::{Columnar, ColumnarChunks, ColumnarWriter, OutputColumn};
 pub use csv_input::CsvChunks;
 pub use dataset::{is_npy, Dataset};
+pub use missing::{MissingReport, MissingValues};
 pub use transform::{FittedTransform, TransformStep};

@@ -420,6 +420,15 @@ fn f32_is_within_its_documented_tolerance() {
             "row {}: {l1} vs scale {scale}",
             a.row
         );
+        // conservation holds to f64 rounding: the single-precision round-off is reported as
+        // dissipated, next to the ε term it contains
+        assert!(
+            b.conservation_gap().abs() <= 1e-12 * scale,
+            "row {}: gap {}",
+            a.row,
+            b.conservation_gap()
+        );
+        assert!((a.dissipated - b.dissipated).abs() <= F32_TOLERANCE * scale);
     }
     assert!(worst > 0.0, "f32 path must differ from f64 somewhere");
 }

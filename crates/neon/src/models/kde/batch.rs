@@ -204,6 +204,14 @@ impl<'a> KdeBatch<'a> {
                                 self.kde.explain_outlier(x, exclude, beta, epsilon);
                             return Explanation::new(row, score, relevance, dissipated);
                         }
+                        if self.precision == Precision::F32 {
+                            // single-precision products lose conservation in the last digits
+                            // (up to ~1e-6 relative); that round-off is reported as dissipated,
+                            // so score = Σ R + dissipated holds to f64 rounding
+                            let total: f64 = relevance.iter().sum();
+                            let dissipated = score - total;
+                            return Explanation::new(row, score, relevance, dissipated);
+                        }
                         Explanation::new(row, score, relevance, dissipated)
                     })
                     .collect();
