@@ -1,7 +1,7 @@
 //! Command-line definitions. Each flag's help text lives beside its definition.
 
 use clap::{Arg, ArgMatches, Args, Parser, Subcommand, ValueEnum};
-use neon_xai::models::{entry, ModelEntry, ParamKind, ParamValue, REGISTRY};
+use neon_xai::models::{entry, FitParam, ModelEntry, ParamKind, ParamValue, REGISTRY};
 use std::path::PathBuf;
 
 const ABOUT: &str =
@@ -151,15 +151,31 @@ fn long_flag(name: &str) -> String {
     name.replace('_', "-")
 }
 
+/// The flag of one fit parameter, with its value parser.
+fn param_arg(p: &FitParam) -> Arg {
+    let arg = Arg::new(p.name)
+        .long(long_flag(p.name))
+        .value_name(p.name.to_uppercase())
+        .help(p.help);
+    match p.kind {
+        ParamKind::Real => arg
+            .value_parser(clap::value_parser!(f64))
+            .allow_negative_numbers(true),
+        ParamKind::Count | ParamKind::Seed => arg.value_parser(clap::value_parser!(u64)),
+    }
+}
+
 /// The `neon fit NAME` command of one registry row.
 fn model_command(entry: &'static ModelEntry) -> clap::Command {
     let mut cmd = DataArgs::augment_args(clap::Command::new(entry.name))
         .about(entry.about)
         .after_help(FIT_EXAMPLES);
+    // the parameters a fit requires conflict with an import, except those it also reads
     let required: Vec<&str> = entry
         .params
         .iter()
         .filter(|p| p.default.is_none())
+        .filter(|p| !entry.import.is_some_and(|i| i.uses.contains(&p.name)))
         .map(|p| p.name)
         .collect();
     for p in entry.params {
@@ -167,16 +183,7 @@ fn model_command(entry: &'static ModelEntry) -> clap::Command {
             Some(default) => format!("{} [default: {default}]", p.help),
             None => p.help.to_string(),
         };
-        let mut arg = Arg::new(p.name)
-            .long(long_flag(p.name))
-            .value_name(p.name.to_uppercase())
-            .help(help);
-        arg = match p.kind {
-            ParamKind::Real => arg
-                .value_parser(clap::value_parser!(f64))
-                .allow_negative_numbers(true),
-            ParamKind::Count | ParamKind::Seed => arg.value_parser(clap::value_parser!(u64)),
-        };
+        let mut arg = param_arg(p).help(help);
         // a missing parameter with a rule of thumb is reported with the suggested value
         if p.default.is_none() && p.rule_of_thumb.is_none() {
             arg = match entry.import {
@@ -187,12 +194,27 @@ fn model_command(entry: &'static ModelEntry) -> clap::Command {
         cmd = cmd.arg(arg);
     }
     if let Some(import) = entry.import {
+        for p in import.params {
+            cmd = cmd.arg(param_arg(p).requires(import.name));
+        }
         cmd = cmd.arg(
             Arg::new(import.name)
                 .long(long_flag(import.name))
                 .value_name("FILE")
                 .value_parser(clap::value_parser!(PathBuf))
                 .conflicts_with_all(required)
+                .requires_ifs(
+                    import
+                        .params
+                        .iter()
+                        .chain(
+                            entry
+                                .params
+                                .iter()
+                                .filter(|p| import.uses.contains(&p.name)),
+                        )
+                        .map(|p| (clap::builder::ArgPredicate::IsPresent, p.name)),
+                )
                 .help(import.help),
         );
     }
@@ -226,7 +248,8 @@ impl clap::FromArgMatches for FitArgs {
         let (name, sub) = matches.subcommand().ok_or_else(missing)?;
         let entry = entry(name).ok_or_else(missing)?;
         let mut values = Vec::new();
-        for p in entry.params {
+        let import_params = entry.import.map_or(&[][..], |i| i.params);
+        for p in entry.params.iter().chain(import_params) {
             let value = match p.kind {
                 ParamKind::Real => sub.get_one::<f64>(p.name).map(|v| ParamValue::Real(*v)),
                 ParamKind::Count | ParamKind::Seed => {

@@ -4,7 +4,7 @@ use crate::cli::{DataArgs, FitArgs};
 use ndarray::Array2;
 use neon_xai::data::transform::parse_steps;
 use neon_xai::data::{FittedTransform, MissingValues};
-use neon_xai::models::{entry, FitValues, Model};
+use neon_xai::models::{entry, FitParam, FitValues, Model};
 use neon_xai::{Dataset, ModelFile};
 
 /// Load the data and fit its transform.
@@ -27,9 +27,19 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
     let model = match (&args.import, entry.import) {
         (Some(path), Some(import)) => {
             // the library's error names the file; say which option it came from
-            let matrix = Dataset::load(path, Some(dataset.feature_names()))
+            let mut columns = dataset.feature_names().to_vec();
+            columns.extend(import.extra_columns.iter().map(|c| c.to_string()));
+            let matrix = Dataset::load(path, Some(&columns))
                 .map_err(|e| anyhow::anyhow!("--{}: {e}", import.name.replace('_', "-")))?;
-            (import.build)(matrix.values().to_owned(), values.view())?
+            let params: Vec<FitParam> = entry
+                .params
+                .iter()
+                .filter(|p| import.uses.contains(&p.name))
+                .chain(import.params)
+                .copied()
+                .collect();
+            let checked = FitValues::new(&params, &args.values, false)?;
+            (import.build)(matrix.values().to_owned(), &checked, values.view())?
         }
         _ => {
             for p in entry.params {

@@ -457,3 +457,110 @@ fn output_folders_are_out_dir_and_old_names_still_work() {
         assert!(help.contains("Examples:"), "{command:?}");
     }
 }
+
+/// A one-class SVM fitted by scikit-learn, imported from its support vectors and dual
+/// coefficients (`--support-vectors` CSV with an `alpha` column, `--gamma`, `--rho`), scores
+/// new points as scikit-learn does: `o(x) = −(1/γ) log(score_samples(x) / Σα)`
+/// (fixture from `tools/sklearn_fixtures.py`).
+#[test]
+fn one_class_svm_imported_from_scikit_learn_scores_as_scikit_learn() {
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../neon/tests/fixtures/sklearn/ocsvm.json"),
+        )
+        .expect("fixture"),
+    )
+    .expect("json");
+    let rows = |key: &str| -> Vec<Vec<f64>> {
+        serde_json::from_value(fixture[key].clone()).expect("matrix")
+    };
+    let csv = |rows: &[Vec<f64>], extra: Option<&[f64]>| {
+        let mut text = String::from(if extra.is_some() {
+            "a,b,c,alpha\n"
+        } else {
+            "a,b,c\n"
+        });
+        for (i, r) in rows.iter().enumerate() {
+            let mut cells: Vec<String> = r.iter().map(|v| format!("{v:?}")).collect();
+            if let Some(alpha) = extra {
+                cells.push(format!("{:?}", alpha[i]));
+            }
+            text.push_str(&cells.join(","));
+            text.push('\n');
+        }
+        text
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alpha: Vec<f64> = serde_json::from_value(fixture["dual_coef"].clone()).expect("alpha");
+    let train = dir.path().join("train.csv");
+    let sv = dir.path().join("sv.csv");
+    let queries = dir.path().join("queries.csv");
+    std::fs::write(&train, csv(&rows("X"), None)).expect("write");
+    std::fs::write(&sv, csv(&rows("support_vectors"), Some(&alpha))).expect("write");
+    std::fs::write(&queries, csv(&rows("queries"), None)).expect("write");
+    let gamma = fixture["gamma"].as_f64().expect("gamma");
+    let rho = -fixture["intercept"].as_f64().expect("intercept");
+    let model = dir.path().join("ocsvm.json");
+    let p = |path: &std::path::Path| path.to_str().expect("path").to_string();
+    let (gamma_s, rho_s) = (format!("{gamma:?}"), format!("{rho:?}"));
+    let out = neon(&[
+        "fit",
+        "ocsvm",
+        "--data",
+        &p(&train),
+        "--support-vectors",
+        &p(&sv),
+        "--gamma",
+        &gamma_s,
+        "--rho",
+        &rho_s,
+        "-o",
+        &p(&model),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // --rho without --support-vectors is refused
+    let out = neon(&[
+        "fit",
+        "ocsvm",
+        "--data",
+        &p(&train),
+        "--gamma",
+        "1",
+        "--rho",
+        "1",
+        "-o",
+        &p(&model),
+    ]);
+    assert!(!out.status.success());
+    let out = neon(&[
+        "score",
+        "--model",
+        &p(&model),
+        "--data",
+        &p(&queries),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let samples: Vec<f64> = serde_json::from_value(fixture["score_samples"].clone()).expect("s");
+    let total: f64 = alpha.iter().sum();
+    let scores = json["scores"].as_array().expect("scores");
+    assert_eq!(scores.len(), samples.len());
+    let mut compared = 0;
+    for (entry, s) in scores.iter().zip(&samples) {
+        // scikit-learn's score_samples is decision_function + offset: exact only where it
+        // is not small against ρ
+        if *s > 1e-3 * rho {
+            let ours = entry["score"].as_f64().expect("score");
+            let theirs = -(s / total).ln() / gamma;
+            assert!(
+                (ours - theirs).abs() < 1e-9 * theirs.abs().max(1.0),
+                "{ours} vs {theirs}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 15, "{compared}");
+}

@@ -8,6 +8,7 @@
 mod batch_tests;
 pub mod kde;
 pub mod kmeans;
+pub mod ocsvm;
 
 pub use crate::engine::{resolve_rows, BatchExplainer, Model, Queries};
 pub use crate::explain::PointExplainer;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use kde::{Kde, KdeParams};
 pub use kmeans::{KMeans, KMeansParams};
+pub use ocsvm::{OcsvmParams, OneClassSvm};
 
 /// A fitted model of any registered kind: the tagged form model files store. Every method
 /// dispatches through [`Model`]; [`FittedModel::model`] is the one place that matches on the
@@ -37,11 +39,19 @@ pub enum FittedModel {
     Kde(Kde),
     /// k-means clustering.
     Kmeans(KMeans),
+    /// One-class SVM with an RBF kernel.
+    Ocsvm(OneClassSvm),
 }
 
 impl From<Kde> for FittedModel {
     fn from(model: Kde) -> Self {
         FittedModel::Kde(model)
+    }
+}
+
+impl From<OneClassSvm> for FittedModel {
+    fn from(model: OneClassSvm) -> Self {
+        FittedModel::Ocsvm(model)
     }
 }
 
@@ -70,16 +80,24 @@ pub struct ModelEntry {
     pub fit_default: fn(ArrayView2<f64>) -> Result<FittedModel>,
 }
 
-/// How a model is imported from a matrix fitted elsewhere (k-means centroids).
+/// How a model is imported from a matrix fitted elsewhere (k-means centroids, one-class SVM
+/// support vectors).
 #[derive(Debug, Clone, Copy)]
 pub struct Import {
     /// Name of the matrix (`centroids`); the CLI's flag.
     pub name: &'static str,
     /// One line of help.
     pub help: &'static str,
-    /// Build the model from the matrix (one row per item, in model space) and the training
-    /// points.
-    pub build: fn(Array2<f64>, ArrayView2<f64>) -> Result<FittedModel>,
+    /// Columns the matrix has after the feature columns (a one-class SVM's `alpha`).
+    pub extra_columns: &'static [&'static str],
+    /// Fit parameters the import also reads (a one-class SVM's `gamma`).
+    pub uses: &'static [&'static str],
+    /// Parameters only an import takes (a one-class SVM's offset `rho`).
+    pub params: &'static [FitParam],
+    /// Build the model from the matrix (one row per item, in model space, feature columns then
+    /// [`Import::extra_columns`]), the checked values of the fit parameters it uses and of
+    /// its own [`Import::params`], and the training points.
+    pub build: fn(Array2<f64>, &FitValues, ArrayView2<f64>) -> Result<FittedModel>,
 }
 
 /// The registry of model kinds: one row per model folder.
@@ -103,10 +121,50 @@ pub const REGISTRY: &[ModelEntry] = &[
             name: "centroids",
             help: "Import centroids fitted elsewhere (CSV, one row per cluster, in the \
                    transformed space, same column order); no refit.",
-            build: |centroids, points| Ok(KMeans::from_centroids(centroids, points)?.into()),
+            extra_columns: &[],
+            uses: &[],
+            params: &[],
+            build: |centroids, _, points| Ok(KMeans::from_centroids(centroids, points)?.into()),
         }),
         fit_default: |points| {
             Ok(KMeans::fit(KMeansParams::new(3.min(points.nrows())), points)?.into())
+        },
+    },
+    ModelEntry {
+        name: ocsvm::NAME,
+        about: "One-class SVM with an RBF kernel (ν formulation, as scikit-learn's OneClassSVM), \
+                fitted here or imported from support vectors and dual coefficients.",
+        capabilities: ocsvm::CAPABILITIES,
+        params: ocsvm::FIT_PARAMS,
+        fit: |values, points| {
+            Ok(OneClassSvm::fit(OcsvmParams::from_values(values)?, points)?.into())
+        },
+        import: Some(Import {
+            name: "support_vectors",
+            help: "Import a one-class SVM fitted elsewhere: CSV of the support vectors (in the \
+                   transformed space, same column names) with a last column `alpha` holding \
+                   their dual coefficients (scikit-learn: support_vectors_, dual_coef_[0]); \
+                   give --gamma and --rho too; no refit.",
+            extra_columns: &["alpha"],
+            uses: &["gamma"],
+            params: ocsvm::IMPORT_PARAMS,
+            build: |matrix, values, points| {
+                let d = matrix.ncols().saturating_sub(1);
+                let alpha = matrix.column(d).to_vec();
+                let support_vectors = matrix.slice(ndarray::s![.., ..d]).to_owned();
+                Ok(OneClassSvm::from_parts(
+                    support_vectors,
+                    alpha,
+                    values.real("rho")?,
+                    values.real("gamma")?,
+                    points,
+                )?
+                .into())
+            },
+        }),
+        fit_default: |points| {
+            let gamma = (ocsvm::GAMMA_RULE_OF_THUMB.compute)(points).unwrap_or(1.0);
+            Ok(OneClassSvm::fit(OcsvmParams::new(0.5, gamma), points)?.into())
         },
     },
 ];
@@ -147,6 +205,7 @@ impl FittedModel {
         match self {
             FittedModel::Kde(m) => m,
             FittedModel::Kmeans(m) => m,
+            FittedModel::Ocsvm(m) => m,
         }
     }
 

@@ -309,7 +309,9 @@ fn integrated_gradients_gap_vanishes_with_steps() {
                             assert!(*gap <= bound + 1e-12, "{steps}: {gap} > {bound}");
                         }
                     }
-                    FittedModel::Kde(_) => {
+                    // smooth scores (KDE, one-class SVM): the midpoint rule's error falls
+                    // with the square of the step
+                    _ => {
                         assert!(
                             worst <= previous / 32.0,
                             "{target} {steps}: {worst} vs {previous}"

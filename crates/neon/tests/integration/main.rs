@@ -3,3 +3,4 @@
 mod compare;
 mod conformance;
 mod layout;
+mod sklearn;
