@@ -162,6 +162,9 @@ fn param_arg(p: &FitParam) -> Arg {
             .value_parser(clap::value_parser!(f64))
             .allow_negative_numbers(true),
         ParamKind::Count | ParamKind::Seed => arg.value_parser(clap::value_parser!(u64)),
+        ParamKind::Choice(names) => {
+            arg.value_parser(clap::builder::PossibleValuesParser::new(names))
+        }
     }
 }
 
@@ -255,6 +258,10 @@ impl clap::FromArgMatches for FitArgs {
                 ParamKind::Count | ParamKind::Seed => {
                     sub.get_one::<u64>(p.name).map(|v| ParamValue::Integer(*v))
                 }
+                ParamKind::Choice(names) => sub
+                    .get_one::<String>(p.name)
+                    .and_then(|v| names.iter().find(|n| *n == v))
+                    .map(|n| ParamValue::Choice(n)),
             };
             if let Some(value) = value {
                 values.push((p.name, value));

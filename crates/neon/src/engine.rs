@@ -312,6 +312,8 @@ pub enum ParamKind {
     Count,
     /// A 64-bit seed.
     Seed,
+    /// One of a fixed list of names (a Gaussian mixture's covariance type).
+    Choice(&'static [&'static str]),
 }
 
 /// One hyperparameter of a model's fit, as its registry row lists it: the CLI makes a flag of
@@ -347,6 +349,8 @@ pub enum ParamValue {
     Real(f64),
     /// An integer (count or seed).
     Integer(u64),
+    /// One of the names of a [`ParamKind::Choice`].
+    Choice(&'static str),
 }
 
 impl std::fmt::Display for ParamValue {
@@ -354,6 +358,7 @@ impl std::fmt::Display for ParamValue {
         match self {
             ParamValue::Real(v) => write!(f, "{v}"),
             ParamValue::Integer(v) => write!(f, "{v}"),
+            ParamValue::Choice(v) => write!(f, "{v}"),
         }
     }
 }
@@ -373,6 +378,11 @@ impl ParamKind {
                 .parse::<u64>()
                 .map(ParamValue::Integer)
                 .map_err(|_| bad("a non-negative integer")),
+            ParamKind::Choice(names) => names
+                .iter()
+                .find(|n| **n == text.trim())
+                .map(|n| ParamValue::Choice(n))
+                .ok_or_else(|| bad(&format!("one of {}", names.join(", ")))),
         }
     }
 }
@@ -409,6 +419,22 @@ impl FitValues {
             match (value, p.kind) {
                 (Some(ParamValue::Integer(_)), ParamKind::Count | ParamKind::Seed)
                 | (Some(ParamValue::Real(_)), ParamKind::Real) => {}
+                (Some(ParamValue::Choice(v)), ParamKind::Choice(names)) if names.contains(&v) => {}
+                (Some(ParamValue::Choice(v)), ParamKind::Choice(names)) => {
+                    return Err(NeonError::param(
+                        p.name,
+                        format!("'{v}' is not one of {}", names.join(", ")),
+                    ))
+                }
+                (Some(other), ParamKind::Choice(names)) => {
+                    return Err(NeonError::param(
+                        p.name,
+                        format!("{other} is not one of {}", names.join(", ")),
+                    ))
+                }
+                (Some(ParamValue::Choice(v)), _) => {
+                    return Err(NeonError::param(p.name, format!("'{v}' is not a number")))
+                }
                 (Some(ParamValue::Integer(v)), ParamKind::Real) => {
                     values.push((p.name, ParamValue::Real(v as f64)));
                     continue;
@@ -442,6 +468,7 @@ impl FitValues {
         match self.get(name)? {
             ParamValue::Real(v) => Ok(v),
             ParamValue::Integer(v) => Ok(v as f64),
+            ParamValue::Choice(v) => Err(NeonError::param(name, format!("'{v}' is not a number"))),
         }
     }
 
@@ -455,6 +482,18 @@ impl FitValues {
                 name,
                 format!("must be a non-negative integer, got {v}"),
             )),
+            ParamValue::Choice(v) => Err(NeonError::param(
+                name,
+                format!("must be a non-negative integer, got '{v}'"),
+            )),
+        }
+    }
+
+    /// A choice parameter: one of the names its [`ParamKind::Choice`] lists.
+    pub fn choice(&self, name: &str) -> Result<&'static str> {
+        match self.get(name)? {
+            ParamValue::Choice(v) => Ok(v),
+            other => Err(NeonError::param(name, format!("{other} is not a name"))),
         }
     }
 
@@ -465,6 +504,10 @@ impl FitValues {
             ParamValue::Real(v) => Err(NeonError::param(
                 name,
                 format!("must be a non-negative integer, got {v}"),
+            )),
+            ParamValue::Choice(v) => Err(NeonError::param(
+                name,
+                format!("must be a non-negative integer, got '{v}'"),
             )),
         }
     }

@@ -6,6 +6,7 @@
 
 #[cfg(test)]
 mod batch_tests;
+pub mod gmm;
 pub mod kde;
 pub mod kmeans;
 pub mod ocsvm;
@@ -25,6 +26,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use gmm::{CovarianceType, GaussianMixture, GmmParams};
 pub use kde::{Kde, KdeParams};
 pub use kmeans::{KMeans, KMeansParams};
 pub use ocsvm::{OcsvmParams, OneClassSvm};
@@ -41,11 +43,19 @@ pub enum FittedModel {
     Kmeans(KMeans),
     /// One-class SVM with an RBF kernel.
     Ocsvm(OneClassSvm),
+    /// Gaussian mixture.
+    Gmm(GaussianMixture),
 }
 
 impl From<Kde> for FittedModel {
     fn from(model: Kde) -> Self {
         FittedModel::Kde(model)
+    }
+}
+
+impl From<GaussianMixture> for FittedModel {
+    fn from(model: GaussianMixture) -> Self {
+        FittedModel::Gmm(model)
     }
 }
 
@@ -167,6 +177,21 @@ pub const REGISTRY: &[ModelEntry] = &[
             Ok(OneClassSvm::fit(OcsvmParams::new(0.5, gamma), points)?.into())
         },
     },
+    ModelEntry {
+        name: gmm::NAME,
+        about: "Gaussian mixture (full, tied, diag or spherical covariances) fitted by EM \
+                from k-means++ starts, as scikit-learn's GaussianMixture.",
+        capabilities: gmm::CAPABILITIES,
+        params: gmm::FIT_PARAMS,
+        fit: |values, points| {
+            Ok(GaussianMixture::fit(GmmParams::from_values(values)?, points)?.into())
+        },
+        import: None,
+        fit_default: |points| {
+            let k = 2.min(points.nrows());
+            Ok(GaussianMixture::fit(GmmParams::new(k, CovarianceType::Spherical), points)?.into())
+        },
+    },
 ];
 
 impl ModelEntry {
@@ -206,6 +231,7 @@ impl FittedModel {
             FittedModel::Kde(m) => m,
             FittedModel::Kmeans(m) => m,
             FittedModel::Ocsvm(m) => m,
+            FittedModel::Gmm(m) => m,
         }
     }
 

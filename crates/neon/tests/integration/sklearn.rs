@@ -100,3 +100,124 @@ fn one_class_svms_fitted_here_match_scikit_learn_within_the_solver_tolerance() {
         );
     }
 }
+
+/// A fixture's covariances (scikit-learn's shape for the type) written out as K full matrices.
+fn full_covariances(f: &Value, k: usize, d: usize) -> ndarray::Array3<f64> {
+    let mut cov = ndarray::Array3::zeros((k, d, d));
+    let kind = f["covariance_type"].as_str().expect("type");
+    for c in 0..k {
+        for i in 0..d {
+            for j in 0..d {
+                cov[[c, i, j]] = match kind {
+                    "spherical" if i == j => f["covariances"][c].as_f64().expect("v"),
+                    "diag" if i == j => f["covariances"][c][i].as_f64().expect("v"),
+                    "full" => f["covariances"][c][i][j].as_f64().expect("v"),
+                    "tied" => f["covariances"][i][j].as_f64().expect("v"),
+                    _ => 0.0,
+                };
+            }
+        }
+    }
+    cov
+}
+
+const GMM_FIXTURES: [&str; 4] = [
+    "gmm_spherical.json",
+    "gmm_diag.json",
+    "gmm_full.json",
+    "gmm_tied.json",
+];
+
+#[test]
+fn imported_gaussian_mixtures_reproduce_scikit_learn_scores_and_predictions() {
+    use neon_xai::models::{CovarianceType, GaussianMixture};
+    for name in GMM_FIXTURES {
+        let f = fixture(name);
+        let x = matrix(&f["X"]);
+        let means = matrix(&f["means"]);
+        let (k, d) = means.dim();
+        let kind: CovarianceType = f["covariance_type"]
+            .as_str()
+            .expect("type")
+            .parse()
+            .expect("known type");
+        let model = GaussianMixture::from_parts(
+            kind,
+            vector(&f["weights"]).to_vec(),
+            means,
+            full_covariances(&f, k, d),
+            x.view(),
+        )
+        .expect("import");
+        let queries = matrix(&f["queries"]);
+        let samples = vector(&f["score_samples"]);
+        let proba = matrix(&f["predict_proba"]);
+        for (i, q) in queries.rows().into_iter().enumerate() {
+            assert!(close(model.log_density(q), samples[i], 1e-10), "{name} {i}");
+            // the explained score: o(x) = log B − log p(x), through the network
+            let o = model.outlier(q);
+            assert!(
+                close(o, model.log_peak_bound() - samples[i], 1e-10),
+                "{name} {i}"
+            );
+            assert_eq!(
+                model.predict(q) as u64,
+                f["predict"][i].as_u64().expect("label"),
+                "{name} {i}"
+            );
+            for (c, p) in model.posterior(q).into_iter().enumerate() {
+                assert!((p - proba[[i, c]]).abs() < 1e-10, "{name} {i} {c}");
+            }
+            // membership evidence is the log-odds of the predicted component
+            let c = model.predict(q);
+            let p = proba[[i, c]];
+            if p < 1.0 - 1e-6 {
+                let log_odds = (p / (1.0 - p)).ln();
+                assert!(close(model.membership(q, c), log_odds, 1e-6), "{name} {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn gaussian_mixtures_fitted_here_reach_scikit_learns_likelihood_and_partition() {
+    use neon_xai::models::{CovarianceType, GaussianMixture, GmmParams};
+    for name in GMM_FIXTURES {
+        let f = fixture(name);
+        let x = matrix(&f["X"]);
+        let kind: CovarianceType = f["covariance_type"]
+            .as_str()
+            .expect("type")
+            .parse()
+            .expect("known type");
+        let k = f["n_components"].as_u64().expect("k") as usize;
+        let model = GaussianMixture::fit(GmmParams::new(k, kind), x.view()).expect("fit");
+        let theirs = f["lower_bound"].as_f64().expect("lower bound");
+        // both stop when the mean log-likelihood changes by less than 1e-3
+        assert!(
+            (model.lower_bound - theirs).abs() < 5e-3,
+            "{name}: {} vs {theirs}",
+            model.lower_bound
+        );
+        // the same partition up to the numbering of the components
+        let labels: Vec<u64> = serde_json::from_value(f["predict_train"].clone()).expect("labels");
+        let mut pairs = std::collections::BTreeMap::new();
+        for (i, row) in x.rows().into_iter().enumerate() {
+            *pairs
+                .entry((model.predict(row), labels[i]))
+                .or_insert(0usize) += 1;
+        }
+        let mut agree = 0;
+        for c in 0..k {
+            agree += (0..k as u64)
+                .map(|l| pairs.get(&(c, l)).copied().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+        }
+        assert!(
+            agree as f64 >= 0.99 * x.nrows() as f64,
+            "{name}: {agree} of {}",
+            x.nrows()
+        );
+    }
+}
