@@ -76,7 +76,7 @@ pub fn fit_on(data: &Path, dir: &Path, file: &str, kind: &str, options: &[&str])
 }
 
 /// Flags and values for the required fit parameters of a registry row (0.5 for reals, 3 for
-/// counts), so that a test can fit every model.
+/// counts, the first name of a choice), so that a test can fit every model.
 pub fn required_flags(
     entry: &neon_xai::models::ModelEntry,
 ) -> (
@@ -90,6 +90,7 @@ pub fn required_flags(
         let (text, value) = match p.kind {
             ParamKind::Real => ("0.5", ParamValue::Real(0.5)),
             ParamKind::Count | ParamKind::Seed => ("3", ParamValue::Integer(3)),
+            ParamKind::Choice(names) => (names[0], ParamValue::Choice(names[0])),
         };
         flags.push(format!("--{}", p.name.replace('_', "-")));
         flags.push(text.to_string());

@@ -102,12 +102,12 @@ fn m_step(params: &GmmParams, x: ArrayView2<f64>, resp: &Array2<f64>) -> Result<
     match params.covariance_type {
         CovarianceType::Full | CovarianceType::Tied => {
             let mut shared = Array2::<f64>::zeros((d, d));
-            for c in 0..k {
+            for (c, &n_c) in nk.iter().enumerate() {
                 let diff = &x - &means.row(c);
                 let weighted = &diff * &resp.column(c).insert_axis(Axis(1));
                 let cov = weighted.t().dot(&diff);
                 if params.covariance_type == CovarianceType::Full {
-                    let mut cov = cov / nk[c];
+                    let mut cov = cov / n_c;
                     for i in 0..d {
                         cov[[i, i]] += reg;
                     }
