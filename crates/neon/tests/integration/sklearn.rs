@@ -221,3 +221,50 @@ fn gaussian_mixtures_fitted_here_reach_scikit_learns_likelihood_and_partition() 
         );
     }
 }
+
+#[test]
+fn kde_bandwidths_match_scikit_learn_and_the_leave_one_out_maximum() {
+    use neon_xai::models::kde::bandwidth::{scott, silverman, PairwiseDistances};
+    let f = fixture("kde_bandwidth.json");
+    let x = matrix(&f["X"]);
+    let (n, d) = x.dim();
+    assert!(close(
+        scott(n, d),
+        f["bandwidth_scott"].as_f64().expect("scott"),
+        1e-14
+    ));
+    assert!(close(
+        silverman(n, d),
+        f["bandwidth_silverman"].as_f64().expect("s"),
+        1e-14
+    ));
+    for rule in f["bandwidth_rules"].as_array().expect("rules") {
+        let (n, d) = (
+            rule["n"].as_u64().expect("n") as usize,
+            rule["d"].as_u64().expect("d") as usize,
+        );
+        assert!(close(
+            scott(n, d),
+            rule["scott"].as_f64().expect("scott"),
+            1e-14
+        ));
+        assert!(close(
+            silverman(n, d),
+            rule["silverman"].as_f64().expect("s"),
+            1e-14
+        ));
+    }
+    let pairs = PairwiseDistances::new(x.view()).expect("pairs");
+    let grid = vector(&f["loo_h"]);
+    let values = vector(&f["loo_mean_loglik"]);
+    for (h, v) in grid.iter().zip(values.iter()) {
+        assert!(close(pairs.loo_log_likelihood(*h), *v, 1e-10), "h = {h}");
+    }
+    let (h, value) = pairs.max_loo_bandwidth();
+    let (theirs, their_value) = (
+        f["loo_best_h"].as_f64().expect("h"),
+        f["loo_best_value"].as_f64().expect("value"),
+    );
+    assert!(close(h, theirs, 1e-6), "{h} vs {theirs}");
+    assert!(value >= their_value - 1e-12, "{value} vs {their_value}");
+}

@@ -4,6 +4,7 @@
 
 mod algorithm;
 pub mod approx;
+pub mod bandwidth;
 pub(crate) mod batch;
 pub(crate) mod batch_rff;
 mod capabilities;
