@@ -120,14 +120,7 @@ impl Dataset {
 
     /// Read a 2-D `.npy` array (float64 or float32). Features are named `x0`, `x1`, …
     pub fn from_npy(path: &Path, columns: Option<&[String]>) -> Result<Self> {
-        let (feature_names, values) = Self::npy_values(path)?;
-        let dataset = Dataset {
-            feature_names,
-            values,
-            source: path.display().to_string(),
-            header_rows: 0,
-            row_numbers: None,
-        };
+        let dataset = Self::npy_unchecked(path)?;
         dataset.validate()?;
         match columns {
             Some(cols) => dataset.select_columns(cols),
@@ -135,8 +128,9 @@ impl Dataset {
         }
     }
 
-    /// The names (`x0`, `x1`, …) and values of a 2-D `.npy` file, header checked first.
-    pub(super) fn npy_values(path: &Path) -> Result<(Vec<String>, Array2<f64>)> {
+    /// A 2-D `.npy` file as a dataset (features `x0`, `x1`, …), header checked first, values
+    /// not yet checked (NaN kept).
+    pub(super) fn npy_unchecked(path: &Path) -> Result<Self> {
         use ndarray_npy::ReadNpyExt;
         let file_name = path.display().to_string();
         check_npy_header(path)?;
@@ -156,8 +150,13 @@ impl Dataset {
         if values.nrows() == 0 || values.ncols() == 0 {
             return Err(NeonError::EmptyFile { file: file_name });
         }
-        let names = (0..values.ncols()).map(|i| format!("x{i}")).collect();
-        Ok((names, values))
+        Ok(Dataset {
+            feature_names: (0..values.ncols()).map(|i| format!("x{i}")).collect(),
+            values,
+            source: file_name,
+            header_rows: 0,
+            row_numbers: None,
+        })
     }
 
     /// Keep and order the named columns.

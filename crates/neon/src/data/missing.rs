@@ -192,14 +192,7 @@ impl Dataset {
 
     /// Read a `.npy` file with NaN cells kept (for [`Dataset::load_with_missing`]).
     fn from_npy_keeping_nan(path: &Path, columns: Option<&[String]>) -> Result<Self> {
-        let (feature_names, values) = Self::npy_values(path)?;
-        let dataset = Dataset {
-            feature_names,
-            values,
-            source: path.display().to_string(),
-            header_rows: 0,
-            row_numbers: None,
-        };
+        let dataset = Self::npy_unchecked(path)?;
         match columns {
             Some(cols) => dataset.select_columns(cols),
             None => Ok(dataset),

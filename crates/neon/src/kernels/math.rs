@@ -18,6 +18,25 @@ pub fn log_mean_exp(h: &[f64], alpha: f64) -> f64 {
     (shift + sum.ln() - n.ln()) / alpha
 }
 
+/// `log Σ_k exp(a_k)`, shifted by the largest term (−∞ or NaN inputs pass through).
+pub fn log_sum_exp(a: &[f64]) -> f64 {
+    let max = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !max.is_finite() {
+        return max;
+    }
+    max + a.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
+}
+
+/// Soft-min pooling at stiffness 1, `−log Σ_k exp(−u_k)` (§3.1, with any biases folded into the
+/// units), shifted by the smallest unit so it neither over- nor underflows.
+pub fn soft_min(u: &[f64]) -> f64 {
+    let min = u.iter().copied().fold(f64::INFINITY, f64::min);
+    if !min.is_finite() {
+        return min;
+    }
+    min - u.iter().map(|v| (min - v).exp()).sum::<f64>().ln()
+}
+
 /// Soft argmin `p_k = exp(−β h_k) / Σ_k' exp(−β h_k')` (§3.1, §4.1), shifted by the minimum
 /// so it is stable for any β and any scale of `h`.
 pub fn soft_argmin(h: &[f64], beta: f64) -> Vec<f64> {

@@ -33,6 +33,7 @@ use super::hyperparams::{CovarianceType, GmmError};
 use super::linalg::{cholesky, lower_inverse};
 use crate::error::{NeonError, Result};
 use crate::explain::{Explanation, PointExplainer};
+use crate::kernels::math::{log_sum_exp, soft_min};
 use crate::options::{check_target_rule, ExplainOptions, RuleSet, Target};
 use crate::rules::soft_argmin;
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, Axis};
@@ -208,6 +209,13 @@ impl GaussianMixture {
             .collect()
     }
 
+    /// Log-density and posterior of `x` from one evaluation of the units (the E-step):
+    /// `log p(x) = log B − o(x)` and `p(k|x)` = the soft argmin of the units.
+    pub(crate) fn log_density_and_posterior(&self, x: ArrayView1<f64>) -> (f64, Vec<f64>) {
+        let u = self.effective_units(&self.quadratic_units(x));
+        (self.log_peak_bound() - soft_min(&u), soft_argmin(&u, 1.0))
+    }
+
     /// `u_k = h_k − log π̃_k`: the units the soft-min pools.
     fn effective_units(&self, h: &[f64]) -> Vec<f64> {
         h.iter().zip(&self.log_prior).map(|(h, p)| h - p).collect()
@@ -240,7 +248,7 @@ impl GaussianMixture {
     /// Outlierness through the network: soft-min pooling of the units `u_k`.
     pub fn outlier(&self, x: ArrayView1<f64>) -> f64 {
         let u = self.effective_units(&self.quadratic_units(x));
-        -log_sum_exp(&u.iter().map(|v| -v).collect::<Vec<_>>())
+        soft_min(&u)
     }
 
     /// Posterior probabilities of the components (scikit-learn's `predict_proba`): the soft
@@ -273,7 +281,7 @@ impl GaussianMixture {
     /// competitors' units, `f_c(x) = log(p(c|x) / (1 − p(c|x)))`.
     pub fn membership(&self, x: ArrayView1<f64>, c: usize) -> f64 {
         let (_, v) = self.membership_units(x, c);
-        -log_sum_exp(&v.iter().map(|v| -v).collect::<Vec<_>>())
+        soft_min(&v)
     }
 
     /// `P_k (x − μ_k)`, the gradient of `h_k` at `x`.
@@ -293,7 +301,7 @@ impl GaussianMixture {
         let d = x.len();
         let h = self.quadratic_units(x);
         let u = self.effective_units(&h);
-        let score = -log_sum_exp(&u.iter().map(|v| -v).collect::<Vec<_>>());
+        let score = soft_min(&u);
         let p = soft_argmin(&u, beta);
         let mut relevance = vec![0.0; d];
         let mut dissipated = 0.0;
@@ -339,7 +347,7 @@ impl GaussianMixture {
     ) -> (f64, Vec<f64>, f64) {
         let d = x.len();
         let (competitors, v) = self.membership_units(x, c);
-        let score = -log_sum_exp(&v.iter().map(|v| -v).collect::<Vec<_>>());
+        let score = soft_min(&v);
         let s = soft_argmin(&v, beta);
         let own = self.unit_gradient(x, c);
         let mut relevance = vec![0.0; d];
@@ -390,15 +398,6 @@ impl GaussianMixture {
             rule: options.rule,
         })
     }
-}
-
-/// `log Σ exp(a_k)`, shifted by the largest term.
-pub(crate) fn log_sum_exp(a: &[f64]) -> f64 {
-    let max = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return max;
-    }
-    max + a.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
 /// A Gaussian mixture ready to explain one target.

@@ -68,9 +68,7 @@ fn e_step(model: &GaussianMixture, x: ArrayView2<f64>) -> (Array2<f64>, f64) {
     let rows: Vec<(Vec<f64>, f64)> = (0..x.nrows())
         .into_par_iter()
         .map(|i| {
-            let row = x.row(i);
-            let log_p = model.log_density(row);
-            let post = model.posterior(row);
+            let (log_p, post) = model.log_density_and_posterior(x.row(i));
             (post.iter().map(|p| p.ln()).collect(), log_p)
         })
         .collect();

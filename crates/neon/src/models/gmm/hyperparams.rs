@@ -18,6 +18,18 @@ pub enum CovarianceType {
     Spherical,
 }
 
+impl std::fmt::Display for CovarianceType {
+    /// scikit-learn's name, as `--covariance-type` takes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CovarianceType::Full => "full",
+            CovarianceType::Tied => "tied",
+            CovarianceType::Diag => "diag",
+            CovarianceType::Spherical => "spherical",
+        })
+    }
+}
+
 impl std::str::FromStr for CovarianceType {
     type Err = NeonError;
     fn from_str(s: &str) -> Result<Self> {

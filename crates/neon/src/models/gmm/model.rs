@@ -41,17 +41,13 @@ impl Model for GaussianMixture {
 
     fn summary(&self) -> String {
         format!(
-            "Gaussian mixture: {} {:?} components, {} features, {} training points, mean log-likelihood {:.6}",
+            "Gaussian mixture: {} {} components, {} features, {} training points, mean log-likelihood {:.6}",
             self.n_components(),
             self.covariance_type,
             self.n_features(),
             self.points.nrows(),
             self.lower_bound
         )
-        .replace("Full", "full")
-        .replace("Tied", "tied")
-        .replace("Diag", "diag")
-        .replace("Spherical", "spherical")
     }
 
     fn default_beta(&self) -> f64 {

@@ -17,7 +17,7 @@ use super::hyperparams::{OcsvmError, OcsvmParams};
 use super::solver::solve;
 use crate::error::{NeonError, Result};
 use crate::explain::{Explanation, PointExplainer};
-use crate::kernels::math::squared_distance;
+use crate::kernels::math::{soft_min, squared_distance};
 use crate::network::SquaredDistance;
 use crate::options::{check_target_rule, ExplainOptions, RuleSet, Target};
 use crate::rules::{grounded_distance_rule, soft_argmin, squared_distance_rule};
@@ -265,19 +265,14 @@ impl OneClassSvm {
     }
 }
 
-/// `−(1/γ) log Σ_k exp(b_k − γ h_k)`, shifted by the largest exponent.
+/// `−(1/γ) log Σ_k exp(b_k − γ h_k)`: the soft-min of the units `γ h_k − b_k`, over γ.
 pub(crate) fn soft_min_pool(h: &[f64], log_weights: &[f64], gamma: f64) -> f64 {
-    let shift = h
+    let units: Vec<f64> = h
         .iter()
         .zip(log_weights)
-        .map(|(h, b)| b - gamma * h)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = h
-        .iter()
-        .zip(log_weights)
-        .map(|(h, b)| (b - gamma * h - shift).exp())
-        .sum();
-    -(shift + sum.ln()) / gamma
+        .map(|(h, b)| gamma * h - b)
+        .collect();
+    soft_min(&units) / gamma
 }
 
 /// A one-class SVM ready to explain its outlier score.
