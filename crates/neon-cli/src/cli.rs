@@ -46,6 +46,7 @@ const DEMO_EXAMPLES: &str = "Examples:
 
 const EVALUATE_EXAMPLES: &str = "Examples:
   neon evaluate --model kde.json --leave-one-out --target outlier
+  neon evaluate --model km.json --leave-one-out --target cluster --rules all --beta-factors 0,0.5,1,2
   neon evaluate --model km.json --leave-one-out --target cluster --methods neon,occlusion --format json -o eval.json
   neon evaluate --model kde.json --leave-one-out --target outlier --out-dir curves";
 
@@ -110,7 +111,8 @@ pub struct DataArgs {
     /// Features to use, by name, in this order (default: every numeric column).
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
-    /// Transforms applied in order: log, log1p, standardize (comma-separated; default: none).
+    /// Transforms applied in order: log, log1p, standardize, minmax, robust (comma-separated;
+    /// default: none).
     #[arg(long, default_value = "", hide_default_value = true)]
     pub transform: String,
     /// Missing values (empty, NA, NaN, null … cells): error names the first one; drop leaves
@@ -187,8 +189,12 @@ fn model_command(entry: &'static ModelEntry) -> clap::Command {
             None => p.help.to_string(),
         };
         let mut arg = param_arg(p).help(help);
-        // a missing parameter with a rule of thumb is reported with the suggested value
-        if p.default.is_none() && p.rule_of_thumb.is_none() {
+        if let Some(other) = p.alternative {
+            arg = arg.conflicts_with(other);
+        }
+        // a missing parameter with a rule of thumb is reported with the suggested value; one
+        // with an alternative is checked with it by the library
+        if p.default.is_none() && p.rule_of_thumb.is_none() && p.alternative.is_none() {
             arg = match entry.import {
                 Some(import) => arg.required_unless_present(import.name),
                 None => arg.required(true),
@@ -425,6 +431,15 @@ pub struct ExplainArgs {
     /// training data in model space). Baselines explain f(x) − f(reference).
     #[arg(long)]
     pub reference_row: Option<usize>,
+    /// Cluster target: explain the evidence for this cluster (0-based) instead of each row's
+    /// own. For rows outside it the evidence, and the sum of the relevances, is negative.
+    #[arg(long)]
+    pub cluster: Option<usize>,
+    /// Print a summary instead of one explanation per row: mean relevance per feature for each
+    /// cluster (rows grouped by the cluster they belong to), mean |R| over all rows, mean
+    /// score and dissipated part.
+    #[arg(long)]
+    pub summary: bool,
     #[command(flatten)]
     pub scale: ScaleArgs,
 }
@@ -534,6 +549,20 @@ pub struct EvaluateArgs {
     /// Stiffness β of NEON's soft argmin (default: γ for outlier; 1/mean f_c for cluster).
     #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
+    /// NEON's rule set (see `neon explain --rule`; default: the model's default for the target).
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Cluster target: the evidence for this cluster instead of each row's own.
+    #[arg(long)]
+    pub cluster: Option<usize>,
+    /// Also evaluate NEON with these rule sets (comma-separated, or `all` for every rule set
+    /// that applies to the target), each at every factor of --beta-factors.
+    #[arg(long, value_delimiter = ',')]
+    pub rules: Option<Vec<String>>,
+    /// With --rules: the stiffnesses to sweep, as multiples of the model's default β (0: plain
+    /// average over the pooled units; large: the hard minimum) [default: 1].
+    #[arg(long, value_delimiter = ',')]
+    pub beta_factors: Option<Vec<f64>>,
     /// Number H of random Fourier features (inlier-rff).
     #[arg(long, default_value_t = 2500)]
     pub n_features: usize,

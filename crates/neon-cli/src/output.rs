@@ -4,6 +4,7 @@
 use crate::cli::Format;
 use neon_xai::data::{ColumnarWriter, OutputColumn};
 use neon_xai::engine::ApproxBound;
+use neon_xai::summary::{GroupSummary, RelevanceSummary};
 use neon_xai::{Explanation, NeonError, Target};
 use serde_json::json;
 use std::fs::File;
@@ -573,6 +574,86 @@ pub(crate) fn short(v: f64) -> String {
     } else {
         format!("{v:.3e}")
     }
+}
+
+/// Render a [`RelevanceSummary`] (`neon explain --summary`): in CSV and table form one line per
+/// statistic — mean |R| and mean R over all rows, then mean R per cluster — with the group's
+/// size, mean score and mean dissipated part; in JSON the summary as the library returns it.
+pub fn summary(
+    format: Format,
+    target: Target,
+    features: &[String],
+    parameters: serde_json::Value,
+    summary: &RelevanceSummary,
+) -> anyhow::Result<Vec<u8>> {
+    let mut header: Vec<String> = ["group", "rows", "statistic", "score", "dissipated"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    header.extend(features.iter().cloned());
+    let number: fn(f64) -> String = if format == Format::Table { short } else { num };
+    let line = |group: String, g: &GroupSummary, statistic: &str, values: &[f64]| {
+        let mut cells = vec![
+            group,
+            g.size.to_string(),
+            statistic.to_string(),
+            number(g.mean_score),
+            number(g.mean_dissipated),
+        ];
+        cells.extend(values.iter().map(|v| number(*v)));
+        cells
+    };
+    let o = &summary.overall;
+    let mut rows = vec![
+        line("all".into(), o, "mean |R|", &o.mean_abs_relevance),
+        line("all".into(), o, "mean R", &o.mean_relevance),
+    ];
+    for c in &summary.clusters {
+        let g = &c.means;
+        rows.push(line(
+            format!("cluster {}", c.cluster),
+            g,
+            "mean R",
+            &g.mean_relevance,
+        ));
+    }
+    Ok(match format {
+        Format::Parquet | Format::Arrow => {
+            anyhow::bail!("--summary writes json, jsonl, csv or table, not a columnar file")
+        }
+        Format::Json | Format::Jsonl => {
+            let doc = json!({
+                "target": target.to_string(),
+                "features": features,
+                "parameters": parameters,
+                "summary": summary,
+            });
+            if format == Format::Json {
+                serde_json::to_string_pretty(&doc)? + "\n"
+            } else {
+                serde_json::to_string(&doc)? + "\n"
+            }
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(&header)?;
+            for r in &rows {
+                w.write_record(r)?;
+            }
+            w.flush()?;
+            return Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
+        }
+        Format::Table => {
+            let mut text = table(&header, &rows);
+            text += &format!(
+                "{} rows; largest |score - (sum R + dissipated)| = {}\n",
+                o.size,
+                short(summary.max_conservation_gap)
+            );
+            text
+        }
+    }
+    .into_bytes())
 }
 
 fn table(header: &[String], rows: &[Vec<String>]) -> String {

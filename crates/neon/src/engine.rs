@@ -330,6 +330,9 @@ pub struct FitParam {
     pub default: Option<ParamValue>,
     /// For a required parameter: how to suggest a value from the data when it is missing.
     pub rule_of_thumb: Option<RuleOfThumb>,
+    /// Another parameter that can be given instead of this required one (a KDE's `gamma` or
+    /// `bandwidth`): exactly one of the two must be given.
+    pub alternative: Option<&'static str>,
 }
 
 /// A data-derived suggestion for a required parameter, shown when the parameter is missing
@@ -409,6 +412,17 @@ impl FitValues {
                 format!("unknown parameter (this model takes: {})", known.join(", ")),
             ));
         }
+        let is_given = |name: &str| given.iter().any(|(n, _)| *n == name);
+        if let Some(p) = params.iter().find(|p| {
+            p.alternative
+                .is_some_and(|a| is_given(p.name) && is_given(a))
+        }) {
+            let other = p.alternative.unwrap_or_default();
+            return Err(NeonError::param(
+                p.name,
+                format!("give either {} or {other}, not both", p.name),
+            ));
+        }
         let mut values = Vec::with_capacity(params.len());
         for p in params {
             let value = given
@@ -446,13 +460,25 @@ impl FitValues {
                     ))
                 }
                 (None, _) if imported => continue,
-                (None, _) => return Err(NeonError::param(p.name, "is required")),
+                (None, _) if p.alternative.is_some_and(is_given) => continue,
+                (None, _) => {
+                    let text = match p.alternative {
+                        Some(other) => format!("is required (or give {other} instead)"),
+                        None => "is required".to_string(),
+                    };
+                    return Err(NeonError::param(p.name, text));
+                }
             }
             if let Some(v) = value {
                 values.push((p.name, v));
             }
         }
         Ok(FitValues { values })
+    }
+
+    /// Whether parameter `name` has a value (given or by default).
+    pub fn is_given(&self, name: &str) -> bool {
+        self.values.iter().any(|(n, _)| *n == name)
     }
 
     fn get(&self, name: &str) -> Result<ParamValue> {
@@ -529,6 +555,7 @@ mod tests {
             kind: ParamKind::Real,
             default: None,
             rule_of_thumb: None,
+            alternative: None,
         },
         FitParam {
             name: "n_init",
@@ -536,8 +563,51 @@ mod tests {
             kind: ParamKind::Count,
             default: Some(ParamValue::Integer(10)),
             rule_of_thumb: None,
+            alternative: None,
         },
     ];
+
+    #[test]
+    fn exactly_one_of_two_alternatives() {
+        const EITHER: &[FitParam] = &[
+            FitParam {
+                name: "gamma",
+                help: "kernel",
+                kind: ParamKind::Real,
+                default: None,
+                rule_of_thumb: None,
+                alternative: Some("bandwidth"),
+            },
+            FitParam {
+                name: "bandwidth",
+                help: "rule",
+                kind: ParamKind::Choice(&["scott", "loo"]),
+                default: None,
+                rule_of_thumb: None,
+                alternative: Some("gamma"),
+            },
+        ];
+        let v = FitValues::new(EITHER, &[("gamma", ParamValue::Real(2.0))], false).expect("γ");
+        assert!(v.is_given("gamma") && !v.is_given("bandwidth"));
+        let v = FitValues::new(EITHER, &[("bandwidth", ParamValue::Choice("loo"))], false)
+            .expect("rule");
+        assert_eq!(v.choice("bandwidth").expect("choice"), "loo");
+        assert!(!v.is_given("gamma"));
+        let err = FitValues::new(EITHER, &[], false).expect_err("neither");
+        assert_eq!(
+            err.to_string(),
+            "parameter gamma: is required (or give bandwidth instead)"
+        );
+        let both = [
+            ("gamma", ParamValue::Real(2.0)),
+            ("bandwidth", ParamValue::Choice("scott")),
+        ];
+        let err = FitValues::new(EITHER, &both, false).expect_err("both");
+        assert_eq!(
+            err.to_string(),
+            "parameter gamma: give either gamma or bandwidth, not both"
+        );
+    }
 
     #[test]
     fn fit_values_fill_defaults_and_name_what_is_wrong() {

@@ -36,6 +36,7 @@ pub mod options;
 pub mod persist;
 pub mod query;
 pub mod rules;
+pub mod summary;
 #[cfg(test)]
 mod testutil;
 

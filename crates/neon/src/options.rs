@@ -125,6 +125,10 @@ pub struct ExplainOptions {
     pub seed: u64,
     /// The rule set (see [`RuleSet`]).
     pub rule: RuleSet,
+    /// Cluster target only: explain the evidence for this cluster (0-based) instead of the
+    /// row's assigned one (§4.1, Eq. 5 with any `c`). For a cluster the row is not in, the
+    /// evidence `f_c(x)` is negative and so is the sum of the relevances.
+    pub cluster: Option<usize>,
 }
 
 impl Default for ExplainOptions {
@@ -136,6 +140,7 @@ impl Default for ExplainOptions {
             trials: 1,
             seed: 0,
             rule: RuleSet::Standard,
+            cluster: None,
         }
     }
 }
@@ -153,6 +158,29 @@ impl ExplainOptions {
             _ => None,
         };
         failed.map_or(Ok(()), |e| Err(e.into()))
+    }
+
+    /// Check [`ExplainOptions::cluster`] for `target` of a model with `n_clusters` clusters
+    /// (`None`: the model does not cluster).
+    pub fn check_cluster(&self, target: Target, n_clusters: Option<usize>) -> Result<()> {
+        let Some(cluster) = self.cluster else {
+            return Ok(());
+        };
+        match n_clusters {
+            _ if target != Target::Cluster => Err(NeonError::param(
+                "cluster",
+                format!("a chosen cluster applies to the cluster target, not to '{target}'"),
+            )),
+            None => Err(NeonError::param(
+                "cluster",
+                "this model has no clusters to choose from",
+            )),
+            Some(k) if cluster >= k => Err(NeonError::param(
+                "cluster",
+                format!("cluster {cluster} is out of range (the model has {k} clusters, 0..{k})"),
+            )),
+            Some(_) => Ok(()),
+        }
     }
 }
 
@@ -310,6 +338,33 @@ mod tests {
             .validate()
             .expect_err("fails");
         assert_eq!(err.to_string(), "parameter trials: must be at least 1");
+    }
+
+    #[test]
+    fn a_chosen_cluster_is_checked_against_target_and_model() {
+        let chosen = ExplainOptions {
+            cluster: Some(2),
+            ..Default::default()
+        };
+        assert!(chosen.check_cluster(Target::Cluster, Some(3)).is_ok());
+        assert!(ExplainOptions::default()
+            .check_cluster(Target::Outlier, None)
+            .is_ok());
+        let err = chosen
+            .check_cluster(Target::Cluster, Some(2))
+            .expect_err("out of range");
+        assert_eq!(
+            err.to_string(),
+            "parameter cluster: cluster 2 is out of range (the model has 2 clusters, 0..2)"
+        );
+        let err = chosen
+            .check_cluster(Target::Outlier, Some(3))
+            .expect_err("wrong target");
+        assert!(err.to_string().contains("not to 'outlier'"), "{err}");
+        let err = chosen
+            .check_cluster(Target::Cluster, None)
+            .expect_err("no clusters");
+        assert!(err.to_string().contains("no clusters"), "{err}");
     }
 
     #[test]

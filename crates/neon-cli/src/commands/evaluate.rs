@@ -9,9 +9,9 @@ use anyhow::Context;
 use ndarray::Array2;
 use neon_xai::compare::{
     evaluate, explain_rows_with, EvaluationConfig, EvaluationReport, Method, MethodOptions,
-    RandomCurve, Reference, MAX_EXACT_FEATURES,
+    NeonVariant, RandomCurve, Reference, MAX_EXACT_FEATURES,
 };
-use neon_xai::models::{ExplainOptions, FittedModel, Queries, Target};
+use neon_xai::models::{ExplainOptions, FittedModel, Queries, RuleSet, Target};
 use neon_xai::{Dataset, Explanation, ModelFile};
 use neon_xai_report::{Curve, LineChart};
 use std::path::Path;
@@ -119,14 +119,44 @@ pub fn annotate(parameters: &mut serde_json::Value, baseline: Option<&Baseline>)
 
 pub fn run(args: EvaluateArgs, show_progress: bool) -> anyhow::Result<()> {
     let target: Target = args.target.parse()?;
+    let file = ModelFile::load(&args.model)?;
+    let rule = match &args.rule {
+        Some(name) => name.parse()?,
+        None => file
+            .model
+            .entry()
+            .and_then(|e| e.rules_for(target).first().copied())
+            .unwrap_or_default(),
+    };
     let options = ExplainOptions {
         beta: args.beta,
         n_features: args.n_features,
         seed: args.seed,
+        rule,
+        cluster: args.cluster,
         ..Default::default()
     };
     options.validate()?;
-    let file = ModelFile::load(&args.model)?;
+    let variants = match (&args.rules, &args.beta_factors) {
+        (None, None) => Vec::new(),
+        (None, Some(_)) => anyhow::bail!("--beta-factors applies with --rules"),
+        (Some(names), factors) => {
+            let factors = factors.clone().unwrap_or_else(|| vec![1.0]);
+            let all = NeonVariant::grid(&file.model, target, &factors);
+            if names.iter().any(|n| n == "all") {
+                all
+            } else {
+                let rules: Vec<RuleSet> =
+                    names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?;
+                for r in &rules {
+                    file.model.entry().map_or(Ok(()), |e| e.check(target, *r))?;
+                }
+                all.into_iter()
+                    .filter(|v| rules.contains(&v.rule))
+                    .collect()
+            }
+        }
+    };
     let points: Option<Array2<f64>> = match (&args.data, args.leave_one_out) {
         (Some(path), _) => {
             let data = Dataset::load(path, Some(&file.feature_names))?;
@@ -172,13 +202,14 @@ pub fn run(args: EvaluateArgs, show_progress: bool) -> anyhow::Result<()> {
         },
         random_orders: args.random_orders,
         marginal_draws: args.marginal_draws,
+        variants,
     };
     config.validate()?;
     let n_rows = points
         .as_ref()
         .map_or(file.model.training_points().nrows(), |p| p.nrows());
     let rows = neon_xai::models::resolve_rows(args.rows.as_deref(), n_rows)?;
-    let total = rows.len() * (config.methods.len() + 1);
+    let total = rows.len() * (config.methods.len() + config.variants.len() + 1);
     let progress = DelayedProgress::new(total as u64, "evaluating", show_progress);
     let report = evaluate(
         &file.model,
@@ -231,7 +262,11 @@ fn table(report: &EvaluationReport) -> String {
         .position(|&m| m == Method::Neon)
         .unwrap_or(0);
     let anchor_name = report.config.methods[anchor].to_string();
-    let header: Vec<String> = [
+    let with_gain = report
+        .methods
+        .iter()
+        .any(|m| m.removal_gain_vs_shapley.is_some());
+    let mut header: Vec<String> = [
         "method",
         "removal",
         "marginal",
@@ -246,11 +281,18 @@ fn table(report: &EvaluationReport) -> String {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if with_gain {
+        header.push("gain × shapley".into());
+    }
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (i, m) in report.methods.iter().enumerate() {
-        let rho = report.agreement.spearman[i][anchor];
-        rows.push(vec![
-            m.method.to_string(),
+        let rho = report
+            .agreement
+            .spearman
+            .get(i)
+            .and_then(|row| row.get(anchor).copied().flatten());
+        let mut row = vec![
+            m.label.clone(),
             fixed(m.removal.auc),
             fixed(m.marginal_removal.auc),
             fixed(m.insertion.auc),
@@ -265,7 +307,14 @@ fn table(report: &EvaluationReport) -> String {
             m.cost
                 .time_ratio_to_neon
                 .map_or("–".into(), |r| format!("{r:.1}")),
-        ]);
+        ];
+        if with_gain {
+            row.push(
+                m.removal_gain_vs_shapley
+                    .map_or("–".into(), |r| format!("{r:.3}")),
+            );
+        }
+        rows.push(row);
     }
     let spread = |c: &RandomCurve| format!("{} ± {}", fixed(c.auc_mean), fixed(c.auc_std));
     let mut random = vec![
@@ -282,6 +331,10 @@ fn table(report: &EvaluationReport) -> String {
          (baselines explain f(x) − f(r)); evals: model evaluations per explanation (NEON: one \
          forward/backward pass); µs/row: wall time of one explanation on its worker thread\n"
     );
+    if with_gain {
+        out += "gain × shapley: (random − method) / (random − shapley-exact) of the removal AUC, \
+                the share of exact Shapley's gain over a random ordering\n";
+    }
     out +=
         "\nrank agreement (Spearman ρ of the relevance vectors, mean over rows where both vary)\n";
     let mut header = vec![String::new()];
@@ -392,7 +445,7 @@ fn plot(report: &EvaluationReport, dir: &Path) -> anyhow::Result<()> {
             };
             chart = chart.curve(
                 Curve::new(
-                    format!("{} (AUC {})", m.method, fixed(curve.auc)),
+                    format!("{} (AUC {})", m.label, fixed(curve.auc)),
                     x.clone(),
                     curve.points.clone(),
                 )

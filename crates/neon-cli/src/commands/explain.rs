@@ -13,6 +13,7 @@ use neon_xai::engine::{ApproxBound, ApproxExplainer};
 use neon_xai::kernels::{Compute, Precision, BATCH_MIN_ROWS};
 use neon_xai::models::{resolve_rows, BatchExplainer, ExplainOptions, FittedModel, Model, Target};
 use neon_xai::query::{QueryChunk, QuerySource};
+use neon_xai::summary::SummaryBuilder;
 use neon_xai::{Explanation, ModelFile};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -78,10 +79,15 @@ pub(super) fn options(args: &ExplainArgs) -> anyhow::Result<ExplainOptions> {
         trials: args.trials,
         seed: args.seed,
         rule: args.rule.parse()?,
+        cluster: args.cluster,
     };
     options.validate()?;
     Ok(options)
 }
+
+/// An explanation held back until the rows are written in the order asked for, with its
+/// bound (approximate mode) and the cluster its row belongs to (`--summary`).
+type Kept = (Explanation, Option<ApproxBound>, Option<usize>);
 
 /// How rows are explained: NEON (per point or blocked, fixed once), NEON's approximate KDE
 /// mode, or a baseline.
@@ -204,6 +210,9 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         "precision": scale.precision.to_string(),
         "tolerance": scale.tolerance,
     });
+    if let Some(cluster) = args.cluster {
+        parameters["cluster"] = cluster.into();
+    }
     super::evaluate::annotate(&mut parameters, baseline.as_ref());
     let method = baseline.as_ref().map_or(Method::Neon, |b| b.method());
     let columns = Columns {
@@ -212,15 +221,18 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         exact: target == Target::InlierRff && method == Method::Neon,
         bound: scale.tolerance.is_some(),
     };
-    let mut writer =
-        ExplanationWriter::new(args.query.format()?, target, &file.feature_names, columns);
+    let format = args.query.format()?;
+    let mut writer = ExplanationWriter::new(format, target, &file.feature_names, columns);
     let mut sink = Sink::open(args.query.output.as_deref())?;
     let total = wanted.map(|w| w.len() as u64).or(source.estimated_rows());
     let progress = DelayedProgress::new(total.unwrap_or(0), "explaining", show_progress);
+    let mut summary = args.summary.then(SummaryBuilder::default);
     let result = (|| -> anyhow::Result<()> {
-        writer.header(&mut sink, parameters)?;
+        if summary.is_none() {
+            writer.header(&mut sink, parameters.clone())?;
+        }
         let unique: Option<BTreeSet<usize>> = wanted.map(|w| w.iter().copied().collect());
-        let mut kept: HashMap<usize, (Explanation, Option<ApproxBound>)> = HashMap::new();
+        let mut kept: HashMap<usize, Kept> = HashMap::new();
         let mut next = first;
         while let Some(chunk) = next {
             if wanted.is_none() {
@@ -238,11 +250,19 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
             let rows: Vec<usize> = local.iter().map(|&i| chunk.query_index(i)).collect();
             let tick = |n: usize| progress.inc_by(n as u64);
             let explained = engine.explain(model, &chunk, &rows, target, &options, &tick)?;
-            for (&i, (mut e, bound)) in local.iter().zip(explained) {
+            // the cluster each row belongs to groups the summary (not a chosen cluster)
+            let groups = match summary {
+                Some(_) => model.clusters(chunk.queries(), &rows),
+                None => None,
+            };
+            for (k, (&i, (mut e, bound))) in local.iter().zip(explained).enumerate() {
                 e.row = chunk.start + i;
                 e.check_finite()?;
+                let group = groups.as_ref().map(|g| g[k]);
                 if unique.is_some() {
-                    kept.insert(e.row, (e, bound));
+                    kept.insert(e.row, (e, bound, group));
+                } else if let Some(builder) = summary.as_mut() {
+                    builder.add(&e, group)?;
                 } else {
                     writer.explanation(&mut sink, &e, bound.as_ref())?;
                 }
@@ -256,12 +276,28 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
         if let Some(rows) = wanted {
             resolve_rows(Some(rows), source.rows_read())?;
             for row in rows {
-                if let Some((e, bound)) = kept.get(row) {
-                    writer.explanation(&mut sink, e, bound.as_ref())?;
+                if let Some((e, bound, group)) = kept.get(row) {
+                    match summary.as_mut() {
+                        Some(builder) => builder.add(e, *group)?,
+                        None => writer.explanation(&mut sink, e, bound.as_ref())?,
+                    }
                 }
             }
         }
-        writer.footer(&mut sink)?;
+        match &summary {
+            Some(builder) => {
+                use std::io::Write;
+                let text = output::summary(
+                    format,
+                    target,
+                    &file.feature_names,
+                    parameters,
+                    &builder.finish()?,
+                )?;
+                sink.write_all(&text)?;
+            }
+            None => writer.footer(&mut sink)?,
+        }
         Ok(())
     })();
     progress.finish();

@@ -43,14 +43,18 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         }
         _ => {
             for p in entry.params {
-                let given = args.values.iter().any(|(name, _)| *name == p.name);
+                let is_given = |name: &str| args.values.iter().any(|(n, _)| *n == name);
+                let given = is_given(p.name) || p.alternative.is_some_and(is_given);
                 if let (None, Some(rule), false) = (p.default, p.rule_of_thumb, given) {
                     let flag = format!("--{}", p.name.replace('_', "-"));
                     let suggestion = match (rule.compute)(values.view()) {
                         Some(v) => format!("; on this data that is {flag} {v:.4}"),
                         None => String::new(),
                     };
-                    anyhow::bail!("give {flag} (rule of thumb: {}{suggestion})", rule.text);
+                    let or = p.alternative.map_or(String::new(), |a| {
+                        format!(", or --{} to choose it from the data", a.replace('_', "-"))
+                    });
+                    anyhow::bail!("give {flag} (rule of thumb: {}{suggestion}{or})", rule.text);
                 }
             }
             let checked = FitValues::new(entry.params, &args.values, false)?;

@@ -564,3 +564,193 @@ fn one_class_svm_imported_from_scikit_learn_scores_as_scikit_learn() {
     }
     assert!(compared >= 15, "{compared}");
 }
+
+/// `neon explain --cluster c` explains the evidence for a chosen cluster (negative outside it)
+/// and `--summary` averages the explanations per cluster and overall, equal to the means of
+/// the per-row output; a cluster out of range is a named error.
+#[test]
+fn chosen_cluster_and_relevance_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = crate::common::fit_kmeans(dir.path());
+    let m = model.to_str().expect("utf8");
+    let explain = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "explain",
+            "--model",
+            m,
+            "--target",
+            "cluster",
+            "--leave-one-out",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = neon(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).expect("json")
+    };
+    let own = explain(&[]);
+    let chosen = explain(&["--cluster", "2"]);
+    assert_eq!(chosen["parameters"]["cluster"], 2);
+    let own_rows = own["explanations"].as_array().expect("rows");
+    let chosen_rows = chosen["explanations"].as_array().expect("rows");
+    assert_eq!(own_rows.len(), 440);
+    let (mut inside, mut outside) = (0, 0);
+    for (a, b) in own_rows.iter().zip(chosen_rows) {
+        assert_eq!(b["cluster"], 2);
+        let score = b["score"].as_f64().expect("score");
+        let sum = b["relevance_sum"].as_f64().expect("sum");
+        let dissipated = b["dissipated"].as_f64().expect("dissipated");
+        assert!((score - sum - dissipated).abs() < 1e-10 * (1.0 + score.abs()));
+        if a["cluster"] == 2 {
+            inside += 1;
+            let s = a["score"].as_f64().expect("score");
+            assert!(
+                (s - score).abs() <= 1e-12 * (1.0 + s.abs()),
+                "{s} vs {score}"
+            );
+        } else {
+            outside += 1;
+            assert!(score <= 0.0, "row {}: evidence {score} outside", b["row"]);
+        }
+    }
+    assert!(inside > 0 && outside > 0);
+
+    // the summary equals the means of the per-row output, grouped by each row's own cluster
+    let summary = explain(&["--cluster", "2", "--summary"]);
+    let s = &summary["summary"];
+    assert_eq!(s["overall"]["size"], 440);
+    let clusters = s["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 6);
+    let sizes: u64 = clusters
+        .iter()
+        .map(|c| c["size"].as_u64().expect("size"))
+        .sum();
+    assert_eq!(sizes, 440);
+    for c in clusters {
+        let id = c["cluster"].as_u64().expect("id");
+        let members: Vec<usize> = own_rows
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e["cluster"].as_u64() == Some(id))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(c["size"].as_u64(), Some(members.len() as u64));
+        for feature in 0..6 {
+            let mean = members
+                .iter()
+                .map(|&i| chosen_rows[i]["relevance"][feature].as_f64().expect("r"))
+                .sum::<f64>()
+                / members.len() as f64;
+            let got = c["mean_relevance"][feature].as_f64().expect("mean");
+            assert!(
+                (mean - got).abs() <= 1e-12 * (1.0 + mean.abs()),
+                "{mean} vs {got}"
+            );
+        }
+    }
+    for feature in 0..6 {
+        let mean_abs = chosen_rows
+            .iter()
+            .map(|e| e["relevance"][feature].as_f64().expect("r").abs())
+            .sum::<f64>()
+            / 440.0;
+        let got = s["overall"]["mean_abs_relevance"][feature]
+            .as_f64()
+            .expect("mean |R|");
+        assert!((mean_abs - got).abs() <= 1e-12 * (1.0 + mean_abs));
+    }
+    let table = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--target",
+        "cluster",
+        "--leave-one-out",
+        "--summary",
+    ]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(
+        text.contains("mean |R|") && text.contains("cluster 5"),
+        "{text}"
+    );
+    assert!(text
+        .lines()
+        .next()
+        .expect("header")
+        .contains("Detergents_Paper"));
+
+    let out = neon(&[
+        "explain",
+        "--model",
+        m,
+        "--target",
+        "cluster",
+        "--leave-one-out",
+        "--cluster",
+        "6",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cluster 6 is out of range (the model has 6 clusters, 0..6)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `neon fit kde --bandwidth scott|silverman|loo` chooses γ = 1/(2h²) from the data, says which
+/// h it found and stores it; --gamma and --bandwidth exclude each other, and without either the
+/// message names both.
+#[test]
+fn kde_bandwidth_chosen_from_the_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = crate::common::wholesale();
+    let data = data.to_str().expect("path");
+    let fit = |extra: &[&str], file: &str| {
+        let path = dir.path().join(file);
+        let mut args = vec![
+            "fit",
+            "kde",
+            "--data",
+            data,
+            "--columns",
+            "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen",
+            "--transform",
+            "log,standardize",
+            "-o",
+            path.to_str().expect("path"),
+        ];
+        args.extend_from_slice(extra);
+        (neon(&args), path)
+    };
+    let (out, path) = fit(&["--bandwidth", "scott"], "scott.json");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Scott's rule for n = 440, d = 6: h = 440^(-1/10)
+    let h = 440f64.powf(-0.1);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+    let stored = doc["model"]["bandwidth"]["h"].as_f64().expect("h");
+    assert!((stored - h).abs() < 1e-15, "{stored} vs {h}");
+    let gamma = doc["model"]["gamma"].as_f64().expect("gamma");
+    assert!((gamma - 1.0 / (2.0 * h * h)).abs() < 1e-12);
+    assert!(stderr(&out).contains("(scott)"), "{}", stderr(&out));
+    let (out, _) = fit(&["--bandwidth", "loo"], "loo.json");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("leave-one-out log-likelihood"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, path) = fit(&["--gamma", "1", "--bandwidth", "scott"], "both.json");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--bandwidth"), "{}", stderr(&out));
+    assert!(!path.exists());
+    let (out, _) = fit(&[], "neither.json");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--gamma") && stderr(&out).contains("--bandwidth"),
+        "{}",
+        stderr(&out)
+    );
+}

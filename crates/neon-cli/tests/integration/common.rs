@@ -76,7 +76,8 @@ pub fn fit_on(data: &Path, dir: &Path, file: &str, kind: &str, options: &[&str])
 }
 
 /// Flags and values for the required fit parameters of a registry row (0.5 for reals, 3 for
-/// counts, the first name of a choice), so that a test can fit every model.
+/// counts, the first name of a choice; of two alternatives the first), so that a test can fit
+/// every model.
 pub fn required_flags(
     entry: &neon_xai::models::ModelEntry,
 ) -> (
@@ -87,6 +88,12 @@ pub fn required_flags(
     let mut flags = Vec::new();
     let mut values = Vec::new();
     for p in entry.params.iter().filter(|p| p.default.is_none()) {
+        // of two alternatives (a KDE's gamma or bandwidth) the first one
+        if p.alternative
+            .is_some_and(|a| values.iter().any(|(n, _)| *n == a))
+        {
+            continue;
+        }
         let (text, value) = match p.kind {
             ParamKind::Real => ("0.5", ParamValue::Real(0.5)),
             ParamKind::Count | ParamKind::Seed => ("3", ParamValue::Integer(3)),

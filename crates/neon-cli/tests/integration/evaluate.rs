@@ -170,11 +170,16 @@ fn evaluate_writes_json_table_and_plots() {
 fn evaluate_errors_are_specific() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (kde, _) = fit_models(dir.path());
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["--target", "cluster"],
             "does not support target 'cluster'",
         ),
+        (
+            &["--target", "outlier", "--beta-factors", "0,1"],
+            "--beta-factors applies with --rules",
+        ),
+        (&["--target", "outlier", "--rules", "midpoint"], "midpoint"),
         (
             &["--target", "outlier", "--methods", "neon,neon"],
             "listed twice",
@@ -198,4 +203,80 @@ fn evaluate_errors_are_specific() {
     }
     let no_data = neon(&["evaluate", "--model", &kde, "--target", "outlier"]);
     assert!(stderr(&no_data).contains("--leave-one-out"));
+}
+
+/// `--rules all --beta-factors …` adds one NEON line per rule set and factor, each with its
+/// share of exact Shapley's removal gain; the default setting's line repeats NEON's numbers.
+#[test]
+fn evaluate_sweeps_rule_sets_and_stiffness() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, km) = fit_models(dir.path());
+    let out = neon(&[
+        "evaluate",
+        "--model",
+        &km,
+        "--leave-one-out",
+        "--target",
+        "cluster",
+        "--rows",
+        "0,10,20,30,40,50",
+        "--methods",
+        "neon,shapley-exact",
+        "--rule",
+        "standard",
+        "--rules",
+        "all",
+        "--beta-factors",
+        "0,1",
+        "--random-orders",
+        "2",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let methods = doc["methods"].as_array().expect("methods");
+    let labels: Vec<&str> = methods
+        .iter()
+        .map(|m| m["label"].as_str().expect("label"))
+        .collect();
+    assert_eq!(labels.len(), 2 + 3 * 2, "{labels:?}");
+    for rule in ["standard", "grounded", "midpoint"] {
+        for factor in ["0", "1"] {
+            let label = format!("neon {rule} β×{factor}");
+            assert!(labels.contains(&label.as_str()), "{label} in {labels:?}");
+        }
+    }
+    let by = |label: &str| {
+        methods
+            .iter()
+            .find(|m| m["label"] == label)
+            .expect("a method")
+    };
+    assert_eq!(by("shapley-exact")["removal_gain_vs_shapley"], 1.0);
+    assert_eq!(by("neon")["removal"], by("neon standard β×1")["removal"]);
+    let table = neon(&[
+        "evaluate",
+        "--model",
+        &km,
+        "--leave-one-out",
+        "--target",
+        "cluster",
+        "--rows",
+        "0,1",
+        "--methods",
+        "neon,shapley-exact",
+        "--rules",
+        "grounded",
+        "--random-orders",
+        "2",
+        "--quiet",
+    ]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(
+        text.contains("neon grounded β×1") && text.contains("gain × shapley"),
+        "{text}"
+    );
 }

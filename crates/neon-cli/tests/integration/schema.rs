@@ -2,7 +2,7 @@
 //! every model of the registry, every target and rule set, NEON and every baseline, the
 //! approximate mode, `json` and `jsonl`, scores, and model files fitted or imported.
 
-use crate::common::{fit_wholesale, neon, ok};
+use crate::common::{fit_wholesale, neon, ok, wholesale, SPENDING};
 use neon_xai::models::REGISTRY;
 use serde_json::Value;
 use std::path::Path;
@@ -143,6 +143,12 @@ fn every_json_output_and_model_file_validates() {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
     check(&model_schema, &doc, "imported k-means");
+    // a KDE whose bandwidth a rule chose stores the rule and h beside γ
+    let path = fit_wholesale(dir.path(), "kde-loo.json", "kde", &["--bandwidth", "loo"]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    check(&model_schema, &doc, "KDE with a chosen bandwidth");
+    assert_eq!(doc["model"]["bandwidth"]["rule"], "loo", "{doc}");
 }
 
 #[test]
@@ -163,4 +169,87 @@ fn the_schemas_refuse_what_they_must() {
     let model = validator(&schema("model.schema.json"));
     let not_a_model = serde_json::json!({"format": "neon-model", "version": 2});
     assert!(!model.is_valid(&not_a_model));
+}
+
+#[test]
+fn model_files_validate_with_every_transform() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model_schema = validator(&schema("model.schema.json"));
+    let data = wholesale();
+    let mut fitted = None;
+    for transform in [
+        "log",
+        "log1p",
+        "standardize",
+        "minmax",
+        "robust",
+        "log,minmax",
+        "log,robust",
+        "log1p,robust,minmax,standardize",
+    ] {
+        let path = dir
+            .path()
+            .join(format!("{}.json", transform.replace(',', "-")));
+        let path = path.to_str().expect("path");
+        ok(&[
+            "fit",
+            "kde",
+            "--data",
+            data.to_str().expect("path"),
+            "--columns",
+            SPENDING,
+            "--transform",
+            transform,
+            "--gamma",
+            "1",
+            "-o",
+            path,
+        ]);
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+        check(&model_schema, &doc, transform);
+        let steps: Vec<&str> = doc["transform"]["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|s| s["step"].as_str().expect("step name"))
+            .collect();
+        assert_eq!(steps, transform.split(',').collect::<Vec<_>>());
+        // the file loads again and scores
+        ok(&["score", "--model", path, "--leave-one-out", "--rows", "0,5"]);
+        fitted = Some(doc);
+    }
+    // stored steps the schema refuses: a zero interquartile range, a missing maximum, a
+    // field of another step
+    let good = fitted.expect("a fitted model");
+    let zeros = serde_json::json!([0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    let ones = serde_json::json!([1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    let with_step = |step: Value| {
+        let mut m = good.clone();
+        m["transform"] = serde_json::json!({ "steps": [step] });
+        m
+    };
+    check(
+        &model_schema,
+        &with_step(serde_json::json!({"step": "minmax", "min": zeros, "max": ones})),
+        "hand-written minmax",
+    );
+    check(
+        &model_schema,
+        &with_step(serde_json::json!({"step": "robust", "median": zeros, "iqr": ones})),
+        "hand-written robust",
+    );
+    for broken in [
+        serde_json::json!({"step": "robust", "median": zeros, "iqr": zeros}),
+        serde_json::json!({"step": "robust", "median": zeros}),
+        serde_json::json!({"step": "robust", "mean": zeros, "std": ones}),
+        serde_json::json!({"step": "minmax", "min": zeros}),
+        serde_json::json!({"step": "minmax", "min": zeros, "max": ones, "std": ones}),
+        serde_json::json!({"step": "minmax", "min": zeros, "max": ["a"]}),
+    ] {
+        assert!(
+            !model_schema.is_valid(&with_step(broken.clone())),
+            "{broken}"
+        );
+    }
 }

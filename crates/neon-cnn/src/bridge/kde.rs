@@ -123,6 +123,7 @@ impl LocationKde {
             trials: 1,
             rule: RuleSet::Grounded,
             beta: None,
+            cluster: None,
         };
         LocationExplainer::new(self, Target::InlierRff, &options)
     }

@@ -27,7 +27,7 @@ use super::method::{
     MethodOptions, Stream,
 };
 use crate::error::{NeonError, Result};
-use crate::models::{resolve_rows, ExplainOptions, FittedModel, Queries, Target};
+use crate::models::{resolve_rows, ExplainOptions, FittedModel, Queries, RuleSet, Target};
 use ndarray::{Array2, ArrayView1};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -47,6 +47,51 @@ pub struct EvaluationConfig {
     pub random_orders: usize,
     /// Number of draws from the marginals per row for the marginal-removal curve.
     pub marginal_draws: usize,
+    /// Further NEON settings to compare with the others (rule sets and stiffnesses), each
+    /// reported like a method; empty by default.
+    #[serde(default)]
+    pub variants: Vec<NeonVariant>,
+}
+
+/// One NEON setting of an evaluation's sweep: a rule set and the stiffness β as a multiple of
+/// the model's default β (γ for a KDE or one-class SVM, `1 / mean f_c` for k-means, 1 for a
+/// Gaussian mixture); factor 0 is the uniform average over the pooled units, large factors
+/// approach the hard minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NeonVariant {
+    /// The rule set.
+    pub rule: RuleSet,
+    /// β over the model's default β.
+    pub beta_factor: f64,
+}
+
+impl NeonVariant {
+    /// Every applicable rule set of `model` for `target` times every factor of `factors`.
+    pub fn grid(model: &FittedModel, target: Target, factors: &[f64]) -> Vec<NeonVariant> {
+        let rules = model.entry().map_or(&[][..], |e| e.rules_for(target));
+        rules
+            .iter()
+            .flat_map(|&rule| {
+                factors
+                    .iter()
+                    .map(move |&beta_factor| NeonVariant { rule, beta_factor })
+            })
+            .collect()
+    }
+
+    /// The options of this variant: `base` with its rule and β.
+    pub fn options(&self, model: &FittedModel, base: &ExplainOptions) -> ExplainOptions {
+        ExplainOptions {
+            rule: self.rule,
+            beta: Some(self.beta_factor * model.model().default_beta()),
+            ..*base
+        }
+    }
+
+    /// A label such as `neon grounded β×0.5`.
+    pub fn label(&self) -> String {
+        format!("neon {} β×{}", self.rule, self.beta_factor)
+    }
 }
 
 impl Default for EvaluationConfig {
@@ -57,6 +102,7 @@ impl Default for EvaluationConfig {
             method_options: MethodOptions::default(),
             random_orders: 10,
             marginal_draws: 16,
+            variants: Vec::new(),
         }
     }
 }
@@ -81,6 +127,16 @@ impl EvaluationConfig {
         }
         if self.marginal_draws == 0 {
             return Err(NeonError::param("marginal_draws", "must be at least 1"));
+        }
+        if let Some(v) = self
+            .variants
+            .iter()
+            .find(|v| !(v.beta_factor.is_finite() && v.beta_factor >= 0.0))
+        {
+            return Err(NeonError::param(
+                "beta_factor",
+                format!("must be a finite number >= 0, got {}", v.beta_factor),
+            ));
         }
         Ok(())
     }
@@ -150,6 +206,19 @@ pub struct Cost {
 pub struct MethodReport {
     /// The method.
     pub method: Method,
+    /// The name in tables: the method's, or a NEON variant's ([`NeonVariant::label`]).
+    pub label: String,
+    /// The NEON setting, for a variant of the sweep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<NeonVariant>,
+    /// The stiffness β NEON used (NEON and its variants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
+    /// `(random − this) / (random − shapley-exact)` of the removal AUC: the share of exact
+    /// Shapley's gain over a random ordering that this method reaches (when exact Shapley was
+    /// evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removal_gain_vs_shapley: Option<f64>,
     /// Removal to the reference (lower AUC: more faithful).
     pub removal: Curve,
     /// Removal to draws from the marginals (lower AUC: more faithful).
@@ -233,10 +302,21 @@ pub fn evaluate(
     progress: &(dyn Fn() + Sync),
 ) -> Result<EvaluationReport> {
     config.validate()?;
-    let explainers: Vec<MethodExplainer<'_>> = config
+    // the configured methods, then NEON's variants
+    let variant_options: Vec<ExplainOptions> = config
+        .variants
+        .iter()
+        .map(|v| v.options(model, options))
+        .collect();
+    let settings: Vec<(Method, &ExplainOptions)> = config
         .methods
         .iter()
-        .map(|&m| MethodExplainer::new(m, model, target, options, &config.method_options))
+        .map(|&m| (m, options))
+        .chain(variant_options.iter().map(|o| (Method::Neon, o)))
+        .collect();
+    let explainers: Vec<MethodExplainer<'_>> = settings
+        .iter()
+        .map(|&(m, o)| MethodExplainer::new(m, model, target, o, &config.method_options))
         .collect::<Result<_>>()?;
     let (points, loo) = query_points(model, &queries)?;
     let rows = resolve_rows(rows, points.nrows())?;
@@ -324,8 +404,12 @@ pub fn evaluate(
                 ),
             )
         });
-    let mut methods = Vec::with_capacity(config.methods.len());
-    for (m, method) in config.methods.iter().enumerate() {
+    let mut methods = Vec::with_capacity(settings.len());
+    for (m, &(method, method_options)) in settings.iter().enumerate() {
+        let method = &method;
+        let variant = m
+            .checked_sub(config.methods.len())
+            .map(|v| config.variants[v]);
         let e = &explained[m];
         let seconds_per_row = mean(&timings[m].1);
         let evaluations_per_row = mean(
@@ -343,6 +427,11 @@ pub fn evaluate(
             .collect();
         methods.push(MethodReport {
             method: *method,
+            label: variant.map_or_else(|| method.to_string(), |v| v.label()),
+            variant,
+            beta: (*method == Method::Neon)
+                .then(|| method_options.beta.unwrap_or(model.model().default_beta())),
+            removal_gain_vs_shapley: None,
             removal: Curve::new(mean_curve(&|r| &r.0[m][0])),
             marginal_removal: Curve::new(mean_curve(&|r| &r.0[m][1])),
             insertion: Curve::new(mean_curve(&|r| &r.0[m][2])),
@@ -385,7 +474,17 @@ pub fn evaluate(
         marginal_removal: random_curve(1),
         insertion: random_curve(2),
     };
-    let agreement = agreement(&config.methods, &explained);
+    let shapley = methods
+        .iter()
+        .find(|m| m.method == Method::ShapleyExact)
+        .map(|m| m.removal.auc);
+    if let Some(shapley) = shapley {
+        let gain = random.removal.auc_mean - shapley;
+        for m in &mut methods {
+            m.removal_gain_vs_shapley = Some((random.removal.auc_mean - m.removal.auc) / gain);
+        }
+    }
+    let agreement = agreement(&config.methods, &explained[..config.methods.len()]);
     Ok(EvaluationReport {
         model: model.name().to_string(),
         target,

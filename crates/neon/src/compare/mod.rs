@@ -47,7 +47,7 @@ mod shapley;
 
 pub use evaluate::{
     evaluate, Agreement, Cost, Curve, EvaluationConfig, EvaluationReport, MethodReport,
-    RandomBaseline, RandomCurve,
+    NeonVariant, RandomBaseline, RandomCurve,
 };
 pub use integrated_gradients::{integrated_gradients, DEFAULT_STEPS};
 pub use method::{

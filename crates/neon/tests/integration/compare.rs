@@ -627,6 +627,93 @@ fn evaluation_reports_consistent_curves_and_costs() {
     assert_eq!(back.methods.len(), 5);
 }
 
+/// NEON's variants (rule sets × multiples of the default β) are evaluated on the same rows and
+/// curves as the methods: the variant of the default setting repeats NEON's numbers exactly,
+/// exact Shapley's share of its own gain is 1, and a bad factor is a named error.
+#[test]
+fn evaluation_sweeps_rule_sets_and_beta_factors() {
+    use neon_xai::compare::NeonVariant;
+    use neon_xai::models::{KMeans, KMeansParams, RuleSet};
+    let points = wholesale();
+    let model =
+        FittedModel::Kmeans(KMeans::fit(KMeansParams::new(6).seed(0), points.view()).expect("fit"));
+    let variants = NeonVariant::grid(&model, Target::Cluster, &[0.0, 1.0]);
+    assert_eq!(
+        variants.len(),
+        2 * RuleSet::ALL.len(),
+        "k-means has every rule set"
+    );
+    let rows: Vec<usize> = (0..440).step_by(11).collect();
+    let config = EvaluationConfig {
+        methods: vec![Method::Neon, Method::ShapleyExact],
+        random_orders: 3,
+        marginal_draws: 2,
+        variants: variants.clone(),
+        ..Default::default()
+    };
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let report = evaluate(
+        &model,
+        Queries::LeaveOneOut,
+        Some(&rows),
+        Target::Cluster,
+        &ExplainOptions::default(),
+        &config,
+        &|| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        },
+    )
+    .expect("evaluate");
+    assert_eq!(calls.into_inner(), rows.len() * (2 + variants.len() + 1));
+    assert_eq!(report.methods.len(), 2 + variants.len());
+    assert_eq!(report.agreement.methods.len(), 2);
+    let neon = &report.methods[0];
+    let shapley = &report.methods[1];
+    assert_eq!(neon.label, "neon");
+    assert_eq!(shapley.removal_gain_vs_shapley, Some(1.0));
+    let default = report
+        .methods
+        .iter()
+        .find(|m| m.label == "neon standard β×1")
+        .expect("the default setting");
+    assert_eq!(default.variant.map(|v| v.rule), Some(RuleSet::Standard));
+    assert_eq!(default.beta, neon.beta);
+    assert_eq!(default.removal, neon.removal);
+    assert_eq!(default.insertion, neon.insertion);
+    assert_eq!(
+        default.removal_gain_vs_shapley,
+        neon.removal_gain_vs_shapley
+    );
+    let uniform = report
+        .methods
+        .iter()
+        .find(|m| m.label == "neon standard β×0")
+        .expect("β = 0");
+    assert_eq!(uniform.beta, Some(0.0));
+    // the gain share is (random − method) / (random − shapley) of the removal AUC
+    let random = report.random.removal.auc_mean;
+    let share = (random - uniform.removal.auc) / (random - shapley.removal.auc);
+    assert_eq!(uniform.removal_gain_vs_shapley, Some(share));
+    let bad = EvaluationConfig {
+        variants: vec![NeonVariant {
+            rule: RuleSet::Standard,
+            beta_factor: -1.0,
+        }],
+        ..config
+    };
+    let err = evaluate(
+        &model,
+        Queries::LeaveOneOut,
+        Some(&rows),
+        Target::Cluster,
+        &ExplainOptions::default(),
+        &bad,
+        &|| {},
+    )
+    .expect_err("negative factor");
+    assert_eq!(err.parameter(), Some("beta_factor"));
+}
+
 #[test]
 fn evaluation_is_identical_for_one_and_two_threads_except_timings() {
     let points = random_matrix(40, 3, 12);

@@ -384,6 +384,7 @@ impl GaussianMixture {
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<GmmExplainer<'_>> {
         options.validate()?;
         check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        options.check_cluster(target, Some(self.n_components()))?;
         if target == Target::Cluster && self.n_components() < 2 {
             return Err(NeonError::param(
                 "target",
@@ -396,6 +397,7 @@ impl GaussianMixture {
             beta: options.beta.unwrap_or(1.0),
             epsilon: options.epsilon,
             rule: options.rule,
+            cluster: options.cluster,
         })
     }
 }
@@ -408,6 +410,15 @@ pub struct GmmExplainer<'a> {
     beta: f64,
     epsilon: f64,
     rule: RuleSet,
+    /// The chosen component (`None`: each row's most probable one).
+    cluster: Option<usize>,
+}
+
+impl GmmExplainer<'_> {
+    /// The component explained for `x`: the chosen one, else the most probable.
+    fn cluster_for(&self, x: ArrayView1<f64>) -> usize {
+        self.cluster.unwrap_or_else(|| self.model.predict(x))
+    }
 }
 
 impl PointExplainer for GmmExplainer<'_> {
@@ -422,14 +433,14 @@ impl PointExplainer for GmmExplainer<'_> {
     /// The score of the fitted model (no refit: `exclude` is ignored, as for k-means).
     fn score(&self, x: ArrayView1<f64>, _exclude: Option<usize>) -> f64 {
         match self.target {
-            Target::Cluster => self.model.membership(x, self.model.predict(x)),
+            Target::Cluster => self.model.membership(x, self.cluster_for(x)),
             _ => self.model.outlier(x),
         }
     }
 
     fn explain(&self, x: ArrayView1<f64>, _exclude: Option<usize>, row: usize) -> Explanation {
         if self.target == Target::Cluster {
-            let c = self.model.predict(x);
+            let c = self.cluster_for(x);
             let (score, relevance, dissipated) =
                 self.model.explain_membership(x, c, self.beta, self.rule);
             let mut e = Explanation::new(row, score, relevance, dissipated);

@@ -40,12 +40,19 @@ pub fn membership_gradient(model: &GaussianMixture, x: ArrayView1<f64>, c: usize
 }
 
 /// One target of a Gaussian mixture as a differentiable function.
-pub(crate) struct GmmScore<'a>(pub(crate) &'a GaussianMixture, pub(crate) Target);
+/// For membership, the component is the chosen one or else the most probable at the explained
+/// point, fixed for every perturbation.
+pub(crate) struct GmmScore<'a> {
+    pub(crate) model: &'a GaussianMixture,
+    pub(crate) target: Target,
+    pub(crate) cluster: Option<usize>,
+}
 
 impl DifferentiableScore for GmmScore<'_> {
     fn at<'s>(&'s self, x: ArrayView1<f64>, _exclude: Option<usize>) -> Box<dyn LocalScore + 's> {
-        let cluster = (self.1 == Target::Cluster).then(|| self.0.predict(x));
-        Box::new(Local(self.0, cluster))
+        let cluster = (self.target == Target::Cluster)
+            .then(|| self.cluster.unwrap_or_else(|| self.model.predict(x)));
+        Box::new(Local(self.model, cluster))
     }
 }
 

@@ -121,6 +121,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: None,
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "covariance_type",
@@ -129,6 +130,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Choice(COVARIANCE_TYPES),
         default: Some(ParamValue::Choice("full")),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "n_init",
@@ -136,6 +138,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(1)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "max_iter",
@@ -143,6 +146,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(100)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "tol",
@@ -150,6 +154,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Real,
         default: Some(ParamValue::Real(1e-3)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "reg_covar",
@@ -157,6 +162,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Real,
         default: Some(ParamValue::Real(1e-6)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "seed",
@@ -164,6 +170,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Seed,
         default: Some(ParamValue::Integer(0)),
         rule_of_thumb: None,
+        alternative: None,
     },
 ];
 

@@ -68,7 +68,11 @@ impl Model for GaussianMixture {
         options: &ExplainOptions,
     ) -> Result<Box<dyn DifferentiableScore + 'a>> {
         self.explainer(target, options)?;
-        Ok(Box::new(GmmScore(self, target)))
+        Ok(Box::new(GmmScore {
+            model: self,
+            target,
+            cluster: options.cluster,
+        }))
     }
 
     fn cluster_of(&self, x: ArrayView1<f64>) -> Option<usize> {

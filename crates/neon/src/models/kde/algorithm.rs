@@ -1,5 +1,6 @@
 //! The fitted KDE, its scores and its neuralized explanations.
 
+use super::bandwidth::ChosenBandwidth;
 use super::capabilities::{CAPABILITIES, NAME};
 use super::hyperparams::{KdeError, KdeParams};
 use super::random_features::RandomFeatureDraw;
@@ -23,6 +24,9 @@ pub struct Kde {
     pub gamma: f64,
     /// Training points (N × d), in model space (after the transform).
     pub points: Array2<f64>,
+    /// The bandwidth rule that chose γ, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<ChosenBandwidth>,
 }
 
 impl Kde {
@@ -32,9 +36,11 @@ impl Kde {
         if points.nrows() < 2 {
             return Err(KdeError::TooFewPoints(points.nrows()).into());
         }
+        let bandwidth = params.bandwidth.map(|r| r.choose(points)).transpose()?;
         Ok(Kde {
-            gamma: params.gamma,
+            gamma: bandwidth.map_or(params.gamma, |b| b.gamma()),
             points: points.to_owned(),
+            bandwidth,
         })
     }
 
@@ -113,6 +119,7 @@ impl Kde {
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<KdeExplainer<'_>> {
         options.validate()?;
         check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        options.check_cluster(target, None)?;
         let beta = options.beta.unwrap_or(self.gamma);
         if target == Target::InlierRff {
             // per draw: ω (H × d), phases and mean embedding (H each)

@@ -8,6 +8,107 @@ use crate::kernels::math::squared_distance;
 use crate::options::check_memory;
 use ndarray::ArrayView2;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A rule that chooses the bandwidth from the training data (in model space).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BandwidthRule {
+    /// Scott's rule, [`scott`].
+    Scott,
+    /// Silverman's rule, [`silverman`].
+    Silverman,
+    /// Maximum leave-one-out likelihood, [`PairwiseDistances::max_loo_bandwidth`].
+    Loo,
+}
+
+impl BandwidthRule {
+    /// Every rule, by the names `neon fit kde --bandwidth` takes.
+    pub const NAMES: &'static [&'static str] = &["scott", "silverman", "loo"];
+
+    /// The rule of a name of [`BandwidthRule::NAMES`].
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "scott" => Ok(BandwidthRule::Scott),
+            "silverman" => Ok(BandwidthRule::Silverman),
+            "loo" => Ok(BandwidthRule::Loo),
+            other => Err(NeonError::param(
+                "bandwidth",
+                format!("unknown rule '{other}' (expected scott, silverman or loo)"),
+            )),
+        }
+    }
+
+    /// Apply the rule to `points` (at least 2 rows).
+    pub fn choose(self, points: ArrayView2<f64>) -> Result<ChosenBandwidth> {
+        let (n, d) = points.dim();
+        if n < 2 {
+            return Err(NeonError::param(
+                "bandwidth",
+                format!("choosing a bandwidth needs at least 2 rows, got {n}"),
+            ));
+        }
+        let (h, loo_log_likelihood) = match self {
+            BandwidthRule::Scott => (scott(n, d), None),
+            BandwidthRule::Silverman => (silverman(n, d), None),
+            BandwidthRule::Loo => {
+                let (h, ll) = PairwiseDistances::new(points)?.max_loo_bandwidth();
+                (h, Some(ll))
+            }
+        };
+        if !(h.is_finite() && h > 0.0) {
+            return Err(NeonError::param(
+                "bandwidth",
+                format!("the {self} rule gave h = {h} on this data (are all rows equal?)"),
+            ));
+        }
+        Ok(ChosenBandwidth {
+            rule: self,
+            h,
+            loo_log_likelihood,
+        })
+    }
+}
+
+impl std::fmt::Display for BandwidthRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BandwidthRule::Scott => "scott",
+            BandwidthRule::Silverman => "silverman",
+            BandwidthRule::Loo => "loo",
+        })
+    }
+}
+
+/// The bandwidth a [`BandwidthRule`] chose, stored with the model so that its file says where
+/// γ came from; `γ = 1 / (2h²)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChosenBandwidth {
+    /// The rule.
+    pub rule: BandwidthRule,
+    /// The bandwidth h, in the units of the model space.
+    pub h: f64,
+    /// Mean leave-one-out log-likelihood at h (rule `loo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loo_log_likelihood: Option<f64>,
+}
+
+impl ChosenBandwidth {
+    /// The kernel parameter `γ = 1 / (2h²)`.
+    pub fn gamma(&self) -> f64 {
+        gamma_of_bandwidth(self.h)
+    }
+}
+
+impl std::fmt::Display for ChosenBandwidth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bandwidth h = {:.6} ({})", self.h, self.rule)?;
+        if let Some(ll) = self.loo_log_likelihood {
+            write!(f, ", leave-one-out log-likelihood {ll:.6} per row")?;
+        }
+        Ok(())
+    }
+}
 
 /// Scott's rule `h = n^(−1/(d+4))` (for data of unit scale, as scikit-learn applies it).
 pub fn scott(n: usize, d: usize) -> f64 {
@@ -144,6 +245,56 @@ impl PairwiseDistances {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_rule_chooses_gamma_at_fit_and_the_model_remembers_it() {
+        use crate::engine::Model;
+        use crate::models::{Kde, KdeParams};
+        let x = array![[0.0, 1.0], [1.0, 0.5], [2.0, -1.0], [0.5, 0.0], [3.0, 2.0]];
+        for (rule, h) in [
+            (BandwidthRule::Scott, scott(5, 2)),
+            (BandwidthRule::Silverman, silverman(5, 2)),
+        ] {
+            let kde = Kde::fit(KdeParams::bandwidth(rule), x.view()).expect("fit");
+            let chosen = kde.bandwidth.expect("remembered");
+            assert_eq!(chosen.rule, rule);
+            assert_eq!(chosen.h, h);
+            assert_eq!(kde.gamma, 1.0 / (2.0 * h * h));
+            assert!(kde.validate().is_ok());
+            assert!(
+                kde.summary().contains(&format!("({rule})")),
+                "{}",
+                kde.summary()
+            );
+        }
+        let kde = Kde::fit(KdeParams::bandwidth(BandwidthRule::Loo), x.view()).expect("fit");
+        let chosen = kde.bandwidth.expect("remembered");
+        let (h, ll) = PairwiseDistances::new(x.view())
+            .expect("pairs")
+            .max_loo_bandwidth();
+        assert_eq!((chosen.h, chosen.loo_log_likelihood), (h, Some(ll)));
+        // a model file whose h does not give its γ is refused
+        let mut edited = kde.clone();
+        edited.gamma *= 2.0;
+        let err = edited.validate().expect_err("inconsistent");
+        assert_eq!(err.parameter(), Some("bandwidth"));
+        // every name parses, an unknown one is a named error
+        for name in BandwidthRule::NAMES {
+            assert_eq!(
+                BandwidthRule::from_name(name).expect("name").to_string(),
+                *name
+            );
+        }
+        assert_eq!(
+            BandwidthRule::from_name("wide")
+                .expect_err("unknown")
+                .parameter(),
+            Some("bandwidth")
+        );
+        let one = array![[1.0, 1.0]];
+        let err = BandwidthRule::Scott.choose(one.view()).expect_err("one row");
+        assert!(err.to_string().contains("at least 2 rows"), "{err}");
+    }
 
     #[test]
     fn two_points_in_one_dimension_have_a_closed_form() {

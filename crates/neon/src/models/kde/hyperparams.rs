@@ -1,5 +1,6 @@
 //! KDE hyperparameters, validated once at fit; one error variant per check.
 
+use super::bandwidth::BandwidthRule;
 use crate::engine::{FitParam, FitValues, ParamKind, RuleOfThumb};
 use crate::error::Result;
 use crate::kernels::distance::median_nearest_squared_distance;
@@ -9,8 +10,10 @@ pub use crate::options::DEFAULT_EPSILON;
 /// Parameters of a Gaussian KDE `p̃(x) = (1/N) Σ_k exp(−γ ‖x − u_k‖²)` (Eq. 1).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KdeParams {
-    /// Kernel parameter γ > 0.
+    /// Kernel parameter γ > 0 (unused when a bandwidth rule is given).
     pub gamma: f64,
+    /// A rule that chooses γ from the training data at fit instead.
+    pub bandwidth: Option<BandwidthRule>,
 }
 
 /// A KDE hyperparameter that fails its check.
@@ -30,16 +33,30 @@ crate::error::param_check!(KdeError, |e| match e {
 });
 
 /// The fit parameters a KDE takes (its registry row lists them; the CLI makes flags of them).
-pub const FIT_PARAMS: &[FitParam] = &[FitParam {
-    name: "gamma",
-    help: "Kernel parameter γ > 0 of exp(−γ‖x − u‖²), in 1 / squared units of the model space \
-           (after --transform). Rule of thumb: 1 / the median squared distance from a point to \
-           its nearest neighbour (neon fit kde prints it when --gamma is missing); the \
-           chapter's Wholesale study uses γ = 1 on log-standardized data",
-    kind: ParamKind::Real,
-    default: None,
-    rule_of_thumb: Some(GAMMA_RULE_OF_THUMB),
-}];
+pub const FIT_PARAMS: &[FitParam] = &[
+    FitParam {
+        name: "gamma",
+        help: "Kernel parameter γ > 0 of exp(−γ‖x − u‖²), in 1 / squared units of the model \
+               space (after --transform). Rule of thumb: 1 / the median squared distance from \
+               a point to its nearest neighbour (neon fit kde prints it when --gamma is \
+               missing); the chapter's Wholesale study uses γ = 1 on log-standardized data",
+        kind: ParamKind::Real,
+        default: None,
+        rule_of_thumb: Some(GAMMA_RULE_OF_THUMB),
+        alternative: Some("bandwidth"),
+    },
+    FitParam {
+        name: "bandwidth",
+        help: "Instead of --gamma, choose the bandwidth h from the data (γ = 1 / (2h²)): scott \
+               or silverman (the rules of thumb as scikit-learn applies them) or loo (maximum \
+               leave-one-out likelihood, a 1-D search; n² distances in memory). The h and γ \
+               found are printed and stored in the model file",
+        kind: ParamKind::Choice(BandwidthRule::NAMES),
+        default: None,
+        rule_of_thumb: None,
+        alternative: Some("gamma"),
+    },
+];
 
 /// γ = 1 / median squared nearest-neighbour distance (on at most 2000 rows): a kernel as wide
 /// as the typical gap between a point and its nearest neighbour.
@@ -54,18 +71,35 @@ pub const GAMMA_RULE_OF_THUMB: RuleOfThumb = RuleOfThumb {
 
 impl KdeParams {
     /// The parameters from checked values of [`FIT_PARAMS`].
+    /// One of `gamma` and `bandwidth` is given (the values' check makes sure of it).
     pub fn from_values(values: &FitValues) -> Result<Self> {
+        if values.is_given("bandwidth") {
+            return Ok(KdeParams::bandwidth(BandwidthRule::from_name(
+                values.choice("bandwidth")?,
+            )?));
+        }
         Ok(KdeParams::new(values.real("gamma")?))
     }
 
     /// Parameters with kernel parameter γ.
     pub fn new(gamma: f64) -> Self {
-        KdeParams { gamma }
+        KdeParams {
+            gamma,
+            bandwidth: None,
+        }
+    }
+
+    /// Parameters whose γ a bandwidth rule chooses at fit.
+    pub fn bandwidth(rule: BandwidthRule) -> Self {
+        KdeParams {
+            gamma: f64::NAN,
+            bandwidth: Some(rule),
+        }
     }
 
     /// Check the parameters.
     pub fn validate(&self) -> Result<()> {
-        if !(self.gamma.is_finite() && self.gamma > 0.0) {
+        if self.bandwidth.is_none() && !(self.gamma.is_finite() && self.gamma > 0.0) {
             return Err(KdeError::Gamma(self.gamma).into());
         }
         Ok(())

@@ -37,6 +37,18 @@ impl Model for Kde {
 
     fn validate(&self) -> Result<()> {
         KdeParams::new(self.gamma).validate()?;
+        if let Some(b) = self.bandwidth {
+            let agrees = (b.gamma() - self.gamma).abs() <= 1e-12 * self.gamma;
+            if !(b.h.is_finite() && b.h > 0.0 && agrees) {
+                return Err(NeonError::param(
+                    "bandwidth",
+                    format!(
+                        "stored h = {} does not give the stored gamma = {} (gamma = 1 / (2h²))",
+                        b.h, self.gamma
+                    ),
+                ));
+            }
+        }
         if self.points.nrows() < 2 {
             return Err(KdeError::TooFewPoints(self.points.nrows()).into());
         }
@@ -44,8 +56,11 @@ impl Model for Kde {
     }
 
     fn summary(&self) -> String {
+        let chosen = self
+            .bandwidth
+            .map_or(String::new(), |b| format!(" from {b}"));
         format!(
-            "KDE: {} points, {} features, gamma = {}",
+            "KDE: {} points, {} features, gamma = {}{chosen}",
             self.points.nrows(),
             self.points.ncols(),
             self.gamma

@@ -246,11 +246,13 @@ impl KMeans {
     ) -> Result<KMeansExplainer<'_>> {
         options.validate()?;
         check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        options.check_cluster(target, Some(self.n_clusters()))?;
         Ok(KMeansExplainer {
             model: self,
             beta: options.beta.unwrap_or(self.beta_auto),
             rule: options.rule,
             epsilon: options.epsilon,
+            cluster: options.cluster,
         })
     }
 }
@@ -262,6 +264,8 @@ pub struct KMeansExplainer<'a> {
     beta: f64,
     rule: RuleSet,
     epsilon: f64,
+    /// The chosen cluster (`None`: each row's own).
+    cluster: Option<usize>,
 }
 
 impl KMeansExplainer<'_> {
@@ -273,6 +277,16 @@ impl KMeansExplainer<'_> {
     /// The rule set in use.
     pub fn rule(&self) -> RuleSet {
         self.rule
+    }
+
+    /// The chosen cluster, if one was chosen.
+    pub fn chosen_cluster(&self) -> Option<usize> {
+        self.cluster
+    }
+
+    /// The cluster explained for `x`: the chosen one, else the nearest centroid's.
+    fn cluster_for(&self, x: ArrayView1<f64>) -> usize {
+        self.cluster.unwrap_or_else(|| self.model.predict(x))
     }
 }
 
@@ -286,11 +300,11 @@ impl PointExplainer for KMeansExplainer<'_> {
     }
 
     fn score(&self, x: ArrayView1<f64>, _exclude: Option<usize>) -> f64 {
-        self.model.cluster_evidence(x, self.model.predict(x))
+        self.model.cluster_evidence(x, self.cluster_for(x))
     }
 
     fn explain(&self, x: ArrayView1<f64>, _exclude: Option<usize>, row: usize) -> Explanation {
-        let cluster = self.model.predict(x);
+        let cluster = self.cluster_for(x);
         let (score, relevance, dissipated) =
             self.model
                 .explain_cluster_with(x, cluster, self.beta, self.rule, self.epsilon);

@@ -31,15 +31,16 @@ pub fn cluster_evidence_gradient(
     (&mu_c - &mu_k) * 2.0
 }
 
-/// The cluster target: around an explained point `x`, the evidence `f_c` of the cluster `c`
-/// assigned to `x`, so every perturbed point is scored for that same cluster (Eq. 5, §4.1).
-pub(crate) struct ClusterScore<'a>(pub(crate) &'a KMeans);
+/// The cluster target: around an explained point `x`, the evidence `f_c` of the chosen cluster
+/// or else of the cluster `c` assigned to `x`, so every perturbed point is scored for that same
+/// cluster (Eq. 5, §4.1).
+pub(crate) struct ClusterScore<'a>(pub(crate) &'a KMeans, pub(crate) Option<usize>);
 
 impl DifferentiableScore for ClusterScore<'_> {
     fn at<'s>(&'s self, x: ArrayView1<f64>, _exclude: Option<usize>) -> Box<dyn LocalScore + 's> {
         Box::new(FixedCluster {
             kmeans: self.0,
-            cluster: self.0.predict(x),
+            cluster: self.1.unwrap_or_else(|| self.0.predict(x)),
         })
     }
 }
@@ -80,7 +81,7 @@ mod tests {
             let g = cluster_evidence_gradient(&km, x.view(), c);
             let fd = central(|z| km.cluster_evidence(z, c), x.view(), 1e-6);
             assert_close(&g, &fd, 1e-7);
-            let score = ClusterScore(&km);
+            let score = ClusterScore(&km, None);
             let local = score.at(x.view(), None);
             assert_eq!(local.cluster(), Some(c));
             assert_eq!(local.value(x.view()), km.cluster_evidence(x.view(), c));

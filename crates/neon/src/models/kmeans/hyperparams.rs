@@ -28,6 +28,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: None,
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "n_init",
@@ -35,6 +36,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(10)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "max_iter",
@@ -42,6 +44,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(300)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "tol",
@@ -49,6 +52,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Real,
         default: Some(ParamValue::Real(1e-4)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "seed",
@@ -56,6 +60,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Seed,
         default: Some(ParamValue::Integer(0)),
         rule_of_thumb: None,
+        alternative: None,
     },
 ];
 

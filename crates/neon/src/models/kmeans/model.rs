@@ -84,7 +84,8 @@ impl Model for KMeans {
         compute: &Compute,
     ) -> Result<Option<Box<dyn BlockedExplainer + 'a>>> {
         let explainer = self.explainer(target, options)?;
-        if explainer.rule() != RuleSet::Standard {
+        // the blocked kernels explain each row's own cluster with the w² rule
+        if explainer.rule() != RuleSet::Standard || explainer.chosen_cluster().is_some() {
             return Ok(None);
         }
         Ok(Some(Box::new(ClustersBlocked {
@@ -99,8 +100,8 @@ impl Model for KMeans {
         target: Target,
         options: &ExplainOptions,
     ) -> Result<Box<dyn DifferentiableScore + 'a>> {
-        self.explainer(target, options)?;
-        Ok(Box::new(ClusterScore(self)))
+        let explainer = self.explainer(target, options)?;
+        Ok(Box::new(ClusterScore(self, explainer.chosen_cluster())))
     }
 
     fn cluster_of(&self, x: ArrayView1<f64>) -> Option<usize> {

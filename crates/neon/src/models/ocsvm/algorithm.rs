@@ -256,6 +256,7 @@ impl OneClassSvm {
     ) -> Result<OcsvmExplainer<'_>> {
         options.validate()?;
         check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        options.check_cluster(target, None)?;
         Ok(OcsvmExplainer {
             model: self,
             beta: options.beta.unwrap_or(self.gamma),

@@ -76,6 +76,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Real,
         default: Some(ParamValue::Real(0.5)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "gamma",
@@ -86,6 +87,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Real,
         default: None,
         rule_of_thumb: Some(GAMMA_RULE_OF_THUMB),
+        alternative: None,
     },
     FitParam {
         name: "tol",
@@ -94,6 +96,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Real,
         default: Some(ParamValue::Real(1e-3)),
         rule_of_thumb: None,
+        alternative: None,
     },
     FitParam {
         name: "max_iter",
@@ -101,6 +104,7 @@ pub const FIT_PARAMS: &[FitParam] = &[
         kind: ParamKind::Count,
         default: Some(ParamValue::Integer(10_000_000)),
         rule_of_thumb: None,
+        alternative: None,
     },
 ];
 
@@ -112,6 +116,7 @@ pub const IMPORT_PARAMS: &[FitParam] = &[FitParam {
     kind: ParamKind::Real,
     default: None,
     rule_of_thumb: None,
+    alternative: None,
 }];
 
 /// γ = 1 / (d · Var(X)), the variance over all values of the data (scikit-learn's
