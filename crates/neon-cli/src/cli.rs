@@ -397,14 +397,17 @@ pub struct ExplainArgs {
     /// What to explain: outlier, inlier, inlier-rff (KDE) or cluster (k-means).
     #[arg(long)]
     pub target: String,
-    /// Stiffness β of the soft argmin (default: γ for outlier; 1/mean f_c for cluster).
+    /// Stiffness β of the soft argmin (default: γ/4 for a KDE's outlier, γ for a one-class SVM,
+    /// 1/mean f_c for k-means, 1 for a Gaussian mixture; the chapter uses β = γ).
     #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
     /// Rule set: standard (the chapter's §3–§4), grounded (Appendix A: only non-zero features
     /// receive relevance, the rest is reported as dissipated; outlier, inlier-rff, cluster) or
-    /// midpoint (cluster: relevance along w_k around the centroids' midpoint).
-    #[arg(long, default_value = "standard")]
-    pub rule: String,
+    /// midpoint (cluster: relevance along w_k around the centroids' midpoint). Default: the
+    /// model's most faithful for the target as measured in docs/compare.md (grounded for
+    /// k-means, the one-class SVM and mixture membership; standard otherwise).
+    #[arg(long)]
+    pub rule: Option<String>,
     /// Stabiliser ε of the outlier, random-feature grounded and midpoint rules.
     #[arg(long, default_value_t = neon_xai::models::kde::DEFAULT_EPSILON)]
     pub epsilon: f64,
@@ -546,7 +549,7 @@ pub struct EvaluateArgs {
     /// Draws from the data's marginals per row for the marginal-removal curve.
     #[arg(long, default_value_t = 16)]
     pub marginal_draws: usize,
-    /// Stiffness β of NEON's soft argmin (default: γ for outlier; 1/mean f_c for cluster).
+    /// Stiffness β of NEON's soft argmin (default: the model's, as for `neon explain`).
     #[arg(long, allow_negative_numbers = true)]
     pub beta: Option<f64>,
     /// NEON's rule set (see `neon explain --rule`; default: the model's default for the target).
@@ -559,8 +562,9 @@ pub struct EvaluateArgs {
     /// that applies to the target), each at every factor of --beta-factors.
     #[arg(long, value_delimiter = ',')]
     pub rules: Option<Vec<String>>,
-    /// With --rules: the stiffnesses to sweep, as multiples of the model's default β (0: plain
-    /// average over the pooled units; large: the hard minimum) [default: 1].
+    /// With --rules: the stiffnesses to sweep, as multiples of the chapter's β (γ for a KDE or
+    /// one-class SVM, 1/mean f_c for k-means, 1 for a Gaussian mixture; 0: plain average over
+    /// the pooled units; large: the hard minimum) [default: 1].
     #[arg(long, value_delimiter = ',')]
     pub beta_factors: Option<Vec<f64>>,
     /// Number H of random Fourier features (inlier-rff).

@@ -641,7 +641,7 @@ pub fn summary(
                 w.write_record(r)?;
             }
             w.flush()?;
-            return Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
+            return w.into_inner().map_err(|e| anyhow::anyhow!("{e}"));
         }
         Format::Table => {
             let mut text = table(&header, &rows);

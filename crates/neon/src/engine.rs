@@ -31,6 +31,12 @@ pub trait Model: std::fmt::Debug + Sync {
     fn summary(&self) -> String;
     /// The stiffness β used when [`ExplainOptions::beta`] is `None`.
     fn default_beta(&self) -> f64;
+    /// The stiffness of the chapter's setting (β = γ over squared distances, §3.1), the unit
+    /// of an evaluation's β sweep ([`crate::compare::NeonVariant`]); the default β unless the
+    /// model's default departs from the chapter.
+    fn chapter_beta(&self) -> f64 {
+        self.default_beta()
+    }
     /// The per-point network for `target`: the reference every other path is tested against.
     fn point_explainer<'a>(
         &'a self,

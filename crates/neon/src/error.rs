@@ -144,7 +144,7 @@ pub enum NeonError {
         limit: f64,
     },
     /// A column's statistics overflow (values near the largest float).
-    #[error("{file}, column {column}: {what} overflows; the values are too large to standardize — rescale them")]
+    #[error("{file}, column {column}: {what} overflows; the values are too large to {transform} — rescale them")]
     Overflow {
         /// The file.
         file: String,
@@ -152,10 +152,28 @@ pub enum NeonError {
         column: String,
         /// What overflowed.
         what: String,
+        /// What the transform does (`standardize`, `min-max scale`, `robust-scale`).
+        transform: String,
     },
     /// A column is constant, so it cannot be standardized.
     #[error("{file}, column {column}: zero variance, cannot be standardized")]
     ZeroVariance {
+        /// The file.
+        file: String,
+        /// Column name.
+        column: String,
+    },
+    /// A column is constant (maximum = minimum), so it cannot be min-max scaled.
+    #[error("{file}, column {column}: zero range, cannot be min-max scaled")]
+    ZeroRange {
+        /// The file.
+        file: String,
+        /// Column name.
+        column: String,
+    },
+    /// A column's 25th and 75th percentiles coincide, so it cannot be robust-scaled.
+    #[error("{file}, column {column}: zero interquartile range, cannot be robust-scaled")]
+    ZeroIqr {
         /// The file.
         file: String,
         /// Column name.

@@ -123,8 +123,10 @@ pub struct ExplainOptions {
     pub trials: usize,
     /// Seed of the random features.
     pub seed: u64,
-    /// The rule set (see [`RuleSet`]).
-    pub rule: RuleSet,
+    /// The rule set (see [`RuleSet`]). `None`: the model's default for the target, the first
+    /// of its capability table — the most faithful in the measurements of docs/compare.md
+    /// ([`default_rule`]).
+    pub rule: Option<RuleSet>,
     /// Cluster target only: explain the evidence for this cluster (0-based) instead of the
     /// row's assigned one (§4.1, Eq. 5 with any `c`). For a cluster the row is not in, the
     /// evidence `f_c(x)` is negative and so is the sum of the relevances.
@@ -139,7 +141,7 @@ impl Default for ExplainOptions {
             n_features: 2500,
             trials: 1,
             seed: 0,
-            rule: RuleSet::Standard,
+            rule: None,
             cluster: None,
         }
     }
@@ -212,6 +214,24 @@ crate::error::param_check!(OptionsError, |e| match e {
 /// and the first rule set are the defaults). Every model states its table in its own folder;
 /// its registry row and its explainers read that one table.
 pub type Capabilities = &'static [(Target, &'static [RuleSet])];
+
+/// The default rule set of `target` in capability table `table`: its first (standard where the
+/// table does not list the target, so that the check that follows names the target).
+pub fn default_rule(table: Capabilities, target: Target) -> RuleSet {
+    table
+        .iter()
+        .find(|(t, _)| *t == target)
+        .and_then(|(_, rules)| rules.first().copied())
+        .unwrap_or_default()
+}
+
+impl ExplainOptions {
+    /// The rule set these options select for `target` of a model with capability table
+    /// `table`: the one given, else the model's default.
+    pub fn rule_for(&self, table: Capabilities, target: Target) -> RuleSet {
+        self.rule.unwrap_or_else(|| default_rule(table, target))
+    }
+}
 
 /// Check that model `model` (with capability table `table`) explains `target` with `rule`;
 /// the error names what applies.

@@ -120,14 +120,7 @@ pub fn annotate(parameters: &mut serde_json::Value, baseline: Option<&Baseline>)
 pub fn run(args: EvaluateArgs, show_progress: bool) -> anyhow::Result<()> {
     let target: Target = args.target.parse()?;
     let file = ModelFile::load(&args.model)?;
-    let rule = match &args.rule {
-        Some(name) => name.parse()?,
-        None => file
-            .model
-            .entry()
-            .and_then(|e| e.rules_for(target).first().copied())
-            .unwrap_or_default(),
-    };
+    let rule: Option<RuleSet> = args.rule.as_deref().map(str::parse).transpose()?;
     let options = ExplainOptions {
         beta: args.beta,
         n_features: args.n_features,

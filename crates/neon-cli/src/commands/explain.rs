@@ -78,7 +78,7 @@ pub(super) fn options(args: &ExplainArgs) -> anyhow::Result<ExplainOptions> {
         n_features: args.n_features,
         trials: args.trials,
         seed: args.seed,
-        rule: args.rule.parse()?,
+        rule: args.rule.as_deref().map(str::parse).transpose()?,
         cluster: args.cluster,
     };
     options.validate()?;
@@ -200,7 +200,7 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     let beta_used = args.beta.unwrap_or_else(|| model.default_beta());
     let mut parameters = serde_json::json!({
         "model": model.name(),
-        "rule": options.rule.to_string(),
+        "rule": options.rule_for(model.capabilities(), target).to_string(),
         "beta": beta_used,
         "epsilon": args.epsilon,
         "n_features": args.n_features,

@@ -255,6 +255,8 @@ fn evaluate_sweeps_rule_sets_and_stiffness() {
             .expect("a method")
     };
     assert_eq!(by("shapley-exact")["removal_gain_vs_shapley"], 1.0);
+    // --rule standard: the main line is the chapter's setting
+    assert_eq!(by("neon")["rule"], "standard");
     assert_eq!(by("neon")["removal"], by("neon standard β×1")["removal"]);
     let table = neon(&[
         "evaluate",

@@ -160,6 +160,22 @@ fn model_files_with_impossible_values_are_refused_on_load() {
             "standardize deviation of feature 1 is -2",
         ),
         (
+            "minmax0",
+            Box::new(|m| {
+                m["transform"] = serde_json::json!({"steps": [{"step": "minmax",
+                    "min": [0.0, 3.0], "max": [1.0, 3.0]}]})
+            }),
+            "minmax range (maximum − minimum) of feature 1 is 0",
+        ),
+        (
+            "iqrneg",
+            Box::new(|m| {
+                m["transform"] = serde_json::json!({"steps": [{"step": "robust",
+                    "median": [0.0, 0.0], "iqr": [-1.0, 1.0]}]})
+            }),
+            "robust interquartile range of feature 0 is -1",
+        ),
+        (
             "huge",
             Box::new(|m| m["model"]["points"]["data"][0] = serde_json::json!(1e308)),
             "parameter points: value 1e308 at row 0, column 0",

@@ -100,7 +100,7 @@ impl LocationKde {
     pub fn outlier_explainer(&self, beta: f64) -> Result<LocationExplainer<'_>> {
         let options = ExplainOptions {
             beta: Some(beta),
-            rule: RuleSet::Grounded,
+            rule: Some(RuleSet::Grounded),
             ..ExplainOptions::default()
         };
         LocationExplainer::new(self, Target::Outlier, &options)
@@ -121,7 +121,7 @@ impl LocationKde {
             epsilon,
             seed,
             trials: 1,
-            rule: RuleSet::Grounded,
+            rule: Some(RuleSet::Grounded),
             beta: None,
             cluster: None,
         };

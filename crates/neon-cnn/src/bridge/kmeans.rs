@@ -113,7 +113,7 @@ impl LocationKMeans {
         }
         let options = ExplainOptions {
             beta: Some(beta),
-            rule: RuleSet::Grounded,
+            rule: Some(RuleSet::Grounded),
             ..ExplainOptions::default()
         };
         options.validate()?;

@@ -309,7 +309,7 @@ fn the_same_seed_draws_the_same_random_features_as_the_core() {
             .explainer(
                 Target::InlierRff,
                 &ExplainOptions {
-                    rule: RuleSet::Grounded,
+                    rule: Some(RuleSet::Grounded),
                     ..options
                 },
             )

@@ -531,7 +531,7 @@ fn inlier_rff_scores_are_the_cores_for_the_same_seed_and_n_features() {
                 seed,
                 n_features,
                 epsilon: 0.1,
-                rule: RuleSet::Grounded,
+                rule: Some(RuleSet::Grounded),
                 ..CoreOptions::default()
             },
         )

@@ -5,7 +5,7 @@ use crate::Result;
 use ndarray::{Array2, Axis};
 use neon_xai::data::{FittedTransform, TransformStep};
 use neon_xai::models::{
-    ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, Target,
+    ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, RuleSet, Target,
 };
 use neon_xai::{Dataset, Explanation};
 use rayon::prelude::*;
@@ -337,9 +337,12 @@ pub fn run_analysis(params: &WholesaleParams, progress: Progress<'_>) -> Result<
     // KDE, leave-one-out (§3, §5.1)
     progress("KDE scores", 0.05);
     let kde = FittedModel::Kde(Kde::fit(KdeParams::new(params.gamma), z.view())?);
+    // the chapter's settings, not the library's defaults (docs/compare.md): the standard
+    // rules of §3-§4, β = γ for outliers and β = 1 / mean f_c for clusters
     let base = ExplainOptions {
-        beta: params.beta,
+        beta: Some(params.beta.unwrap_or(params.gamma)),
         seed: params.seed,
+        rule: Some(RuleSet::Standard),
         ..Default::default()
     };
     let inlier = kde.score_rows(Queries::LeaveOneOut, None, Target::Inlier, &base)?;

@@ -54,14 +54,14 @@ pub struct EvaluationConfig {
 }
 
 /// One NEON setting of an evaluation's sweep: a rule set and the stiffness β as a multiple of
-/// the model's default β (γ for a KDE or one-class SVM, `1 / mean f_c` for k-means, 1 for a
-/// Gaussian mixture); factor 0 is the uniform average over the pooled units, large factors
-/// approach the hard minimum.
+/// the chapter's β ([`crate::Model::chapter_beta`]: γ for a KDE or one-class SVM,
+/// `1 / mean f_c` for k-means, 1 for a Gaussian mixture); factor 0 is the uniform average over
+/// the pooled units, large factors approach the hard minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NeonVariant {
     /// The rule set.
     pub rule: RuleSet,
-    /// β over the model's default β.
+    /// β over the chapter's β.
     pub beta_factor: f64,
 }
 
@@ -82,8 +82,8 @@ impl NeonVariant {
     /// The options of this variant: `base` with its rule and β.
     pub fn options(&self, model: &FittedModel, base: &ExplainOptions) -> ExplainOptions {
         ExplainOptions {
-            rule: self.rule,
-            beta: Some(self.beta_factor * model.model().default_beta()),
+            rule: Some(self.rule),
+            beta: Some(self.beta_factor * model.model().chapter_beta()),
             ..*base
         }
     }
@@ -211,6 +211,9 @@ pub struct MethodReport {
     /// The NEON setting, for a variant of the sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<NeonVariant>,
+    /// The rule set NEON used (NEON and its variants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleSet>,
     /// The stiffness β NEON used (NEON and its variants).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<f64>,
@@ -429,6 +432,8 @@ pub fn evaluate(
             method: *method,
             label: variant.map_or_else(|| method.to_string(), |v| v.label()),
             variant,
+            rule: (*method == Method::Neon)
+                .then(|| method_options.rule_for(model.model().capabilities(), target)),
             beta: (*method == Method::Neon)
                 .then(|| method_options.beta.unwrap_or(model.model().default_beta())),
             removal_gain_vs_shapley: None,

@@ -1,5 +1,6 @@
 //! Data in: a [`Dataset`] is a float64 matrix with feature names and the file it came from;
-//! [`transform`] holds the `log` / `log1p` / `standardize` steps that remember their fit.
+//! [`transform`] holds the `log` / `log1p` / `standardize` / `minmax` / `robust` steps that
+//! remember their fit.
 
 mod columnar;
 mod csv_input;

@@ -674,9 +674,12 @@ fn evaluation_sweeps_rule_sets_and_beta_factors() {
     let default = report
         .methods
         .iter()
-        .find(|m| m.label == "neon standard β×1")
+        .find(|m| m.label == "neon grounded β×1")
         .expect("the default setting");
-    assert_eq!(default.variant.map(|v| v.rule), Some(RuleSet::Standard));
+    // k-means' default: the grounded rule at the chapter's β = 1 / mean f_c
+    assert_eq!(neon.rule, Some(RuleSet::Grounded));
+    assert_eq!(default.variant.map(|v| v.rule), Some(RuleSet::Grounded));
+    assert_eq!(default.rule, Some(RuleSet::Grounded));
     assert_eq!(default.beta, neon.beta);
     assert_eq!(default.removal, neon.removal);
     assert_eq!(default.insertion, neon.insertion);

@@ -414,7 +414,7 @@ fn registry_target_rule_and_path_matrix() {
                 let options = ExplainOptions {
                     n_features: 300,
                     trials: 2,
-                    rule,
+                    rule: Some(rule),
                     ..Default::default()
                 };
                 for q in [Queries::Points(queries.view()), Queries::LeaveOneOut] {
@@ -508,7 +508,7 @@ fn inapplicable_rule_sets_are_named_errors() {
         (Target::InlierRff, RuleSet::Midpoint),
     ] {
         let options = ExplainOptions {
-            rule,
+            rule: Some(rule),
             ..Default::default()
         };
         let err = kde
@@ -541,7 +541,7 @@ fn grounded_rules_leave_inactive_features_at_zero() {
     ];
     let x = array![0.0, 1.2, 0.7];
     let options = ExplainOptions {
-        rule: RuleSet::Grounded,
+        rule: Some(RuleSet::Grounded),
         n_features: 200,
         ..Default::default()
     };
@@ -639,26 +639,22 @@ fn chosen_cluster_evidence_for_every_clustering_model() {
             continue;
         }
         let model = (entry.fit_default)(train.view()).expect("fit");
-        let chosen = |c: usize, rule| ExplainOptions {
+        let chosen = |c: usize, rule: Option<neon_xai::RuleSet>| ExplainOptions {
             cluster: Some(c),
             rule,
             ..Default::default()
         };
         // the number of clusters is where a chosen cluster becomes out of range
         let k = (0..64)
-            .find(|&c| {
-                model
-                    .explainer(Target::Cluster, &chosen(c, Default::default()))
-                    .is_err()
-            })
+            .find(|&c| model.explainer(Target::Cluster, &chosen(c, None)).is_err())
             .expect("a finite number of clusters");
         assert!(k >= 2, "{}", entry.name);
-        let Err(err) = model.explainer(Target::Cluster, &chosen(k, Default::default())) else {
+        let Err(err) = model.explainer(Target::Cluster, &chosen(k, None)) else {
             panic!("{}: cluster {k} accepted", entry.name);
         };
         assert!(err.to_string().contains("out of range"), "{err}");
         if let Some(other) = entry.targets().find(|&t| t != Target::Cluster) {
-            let Err(err) = model.explainer(other, &chosen(0, Default::default())) else {
+            let Err(err) = model.explainer(other, &chosen(0, None)) else {
                 panic!("{}: a chosen cluster for {other}", entry.name);
             };
             assert!(err.to_string().contains("cluster"), "{err}");
@@ -667,7 +663,7 @@ fn chosen_cluster_evidence_for_every_clustering_model() {
         let own = own.expect("a clustering model assigns clusters");
         for &rule in entry.rules_for(Target::Cluster) {
             let plain = ExplainOptions {
-                rule,
+                rule: Some(rule),
                 ..Default::default()
             };
             let ordinary = model
@@ -681,7 +677,7 @@ fn chosen_cluster_evidence_for_every_clustering_model() {
                 .expect("ordinary");
             let mut negative = 0;
             for c in 0..k {
-                let options = chosen(c, rule);
+                let options = chosen(c, Some(rule));
                 let what = format!("{} {rule} cluster {c}", entry.name);
                 let reference = model.explainer(Target::Cluster, &options).expect(&what);
                 let formula = model

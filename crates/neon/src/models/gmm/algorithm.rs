@@ -383,7 +383,8 @@ impl GaussianMixture {
     /// Validate options and prepare an explainer for `target`.
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<GmmExplainer<'_>> {
         options.validate()?;
-        check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        let rule = options.rule_for(CAPABILITIES, target);
+        check_target_rule(NAME, CAPABILITIES, target, rule)?;
         options.check_cluster(target, Some(self.n_components()))?;
         if target == Target::Cluster && self.n_components() < 2 {
             return Err(NeonError::param(
@@ -396,7 +397,7 @@ impl GaussianMixture {
             target,
             beta: options.beta.unwrap_or(1.0),
             epsilon: options.epsilon,
-            rule: options.rule,
+            rule,
             cluster: options.cluster,
         })
     }

@@ -2,7 +2,7 @@
 
 use super::bandwidth::ChosenBandwidth;
 use super::capabilities::{CAPABILITIES, NAME};
-use super::hyperparams::{KdeError, KdeParams};
+use super::hyperparams::{KdeError, KdeParams, DEFAULT_BETA_FACTOR};
 use super::random_features::RandomFeatureDraw;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
@@ -47,6 +47,13 @@ impl Kde {
     /// Number of features d.
     pub fn n_features(&self) -> usize {
         self.points.ncols()
+    }
+
+    /// The stiffness β of the outlier explanation when none is given:
+    /// [`DEFAULT_BETA_FACTOR`] × γ (the chapter's §3.1 uses β = γ; see docs/compare.md for the
+    /// measurement that chose the factor).
+    pub fn default_beta(&self) -> f64 {
+        DEFAULT_BETA_FACTOR * self.gamma
     }
 
     /// Layer 1 of the outlier network, optionally leaving training point `exclude` out.
@@ -118,9 +125,10 @@ impl Kde {
     /// here and shared by every row).
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<KdeExplainer<'_>> {
         options.validate()?;
-        check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        let rule = options.rule_for(CAPABILITIES, target);
+        check_target_rule(NAME, CAPABILITIES, target, rule)?;
         options.check_cluster(target, None)?;
-        let beta = options.beta.unwrap_or(self.gamma);
+        let beta = options.beta.unwrap_or(self.default_beta());
         if target == Target::InlierRff {
             // per draw: ω (H × d), phases and mean embedding (H each)
             let bytes = options.trials as f64
@@ -161,7 +169,6 @@ impl Kde {
                 })
             }
         };
-        let rule = options.rule;
         Ok(KdeExplainer {
             kde: self,
             target: kde_target,

@@ -292,7 +292,9 @@ mod tests {
             Some("bandwidth")
         );
         let one = array![[1.0, 1.0]];
-        let err = BandwidthRule::Scott.choose(one.view()).expect_err("one row");
+        let err = BandwidthRule::Scott
+            .choose(one.view())
+            .expect_err("one row");
         assert!(err.to_string().contains("at least 2 rows"), "{err}");
     }
 

@@ -17,5 +17,5 @@ pub use algorithm::{Kde, KdeExplainer};
 pub use approx::{ApproxBound, ApproxKde, ApproxOutlier};
 pub use batch::KdeBatch;
 pub use capabilities::{CAPABILITIES, NAME};
-pub use hyperparams::{KdeError, KdeParams, DEFAULT_EPSILON, FIT_PARAMS};
+pub use hyperparams::{KdeError, KdeParams, DEFAULT_BETA_FACTOR, DEFAULT_EPSILON, FIT_PARAMS};
 pub use random_features::RandomFeatureDraw;

@@ -68,6 +68,10 @@ impl Model for Kde {
     }
 
     fn default_beta(&self) -> f64 {
+        Kde::default_beta(self)
+    }
+
+    fn chapter_beta(&self) -> f64 {
         self.gamma
     }
 

@@ -245,12 +245,13 @@ impl KMeans {
         options: &ExplainOptions,
     ) -> Result<KMeansExplainer<'_>> {
         options.validate()?;
-        check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        let rule = options.rule_for(CAPABILITIES, target);
+        check_target_rule(NAME, CAPABILITIES, target, rule)?;
         options.check_cluster(target, Some(self.n_clusters()))?;
         Ok(KMeansExplainer {
             model: self,
             beta: options.beta.unwrap_or(self.beta_auto),
-            rule: options.rule,
+            rule,
             epsilon: options.epsilon,
             cluster: options.cluster,
         })

@@ -255,13 +255,14 @@ impl OneClassSvm {
         options: &ExplainOptions,
     ) -> Result<OcsvmExplainer<'_>> {
         options.validate()?;
-        check_target_rule(NAME, CAPABILITIES, target, options.rule)?;
+        let rule = options.rule_for(CAPABILITIES, target);
+        check_target_rule(NAME, CAPABILITIES, target, rule)?;
         options.check_cluster(target, None)?;
         Ok(OcsvmExplainer {
             model: self,
             beta: options.beta.unwrap_or(self.gamma),
             epsilon: options.epsilon,
-            rule: options.rule,
+            rule,
         })
     }
 }

@@ -6,6 +6,8 @@ use crate::options::{Capabilities, RuleSet, Target};
 pub const NAME: &str = "ocsvm";
 
 /// Outlierness `o(x) = −(1/γ) log Σ_k a_k exp(−γ‖x − s_k‖²)` with the normalised dual
-/// coefficients `a_k = α_k / Σα`: the §3.1 rules (standard and Appendix A.1 grounded).
+/// coefficients `a_k = α_k / Σα`: the §3.1 rules, Appendix A.1 grounded (the default: 100 % of
+/// exact Shapley's removal gain over random orderings on three data sets, against 66–71 % for
+/// the standard rule at the same β = γ; docs/compare.md) and standard.
 pub const CAPABILITIES: Capabilities =
-    &[(Target::Outlier, &[RuleSet::Standard, RuleSet::Grounded])];
+    &[(Target::Outlier, &[RuleSet::Grounded, RuleSet::Standard])];
