@@ -40,7 +40,9 @@ study() { # data-set transform columns data clusters svm-gamma kde-options...
   # γ = 1 / (d · variance), scikit-learn's gamma="scale", on standardized features
   fit "$set" ocsvm "$transform" "$columns" "$data" --gamma "$svm_gamma"
   fit "$set" gmm "$transform" "$columns" "$data" --n-components "$clusters" --seed 0
-  for pair in kde:outlier kde:inlier kde:inlier-rff kmeans:cluster ocsvm:outlier gmm:outlier gmm:cluster; do
+  fit "$set" kde-diagonal "$transform" "$columns" "$data" --bandwidth loo
+  for pair in kde:outlier kde:inlier kde:inlier-rff kmeans:cluster ocsvm:outlier gmm:outlier gmm:cluster \
+      kde-diagonal:outlier kde-diagonal:inlier kde-diagonal:inlier-rff; do
     local model=${pair%%:*} target=${pair#*:}
     echo "faithfulness: $set $model $target" >&2
     "$neon" --quiet evaluate --model "$out/models/$set-$model.json" --leave-one-out \

@@ -22,6 +22,9 @@ PAIRS = [
     ("ocsvm", "outlier"),
     ("gmm", "outlier"),
     ("gmm", "cluster"),
+    ("kde-diagonal", "outlier"),
+    ("kde-diagonal", "inlier"),
+    ("kde-diagonal", "inlier-rff"),
 ]
 GOAL = 0.9
 

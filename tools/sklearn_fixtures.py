@@ -14,6 +14,9 @@ Writes, into crates/neon/tests/fixtures/sklearn/ (or the directory given as the 
                       the mean leave-one-out log-likelihood of the Gaussian KDE on a bandwidth
                       grid and its maximiser, and KernelDensity(bandwidth=0.7).score_samples
   kmeans.json         KMeans(n_clusters=4, n_init=10, random_state=0) on X (200x4, default_rng(3))
+  kde_diagonal.json   a KDE with one bandwidth per feature, h = (0.4, 1.5, 3.0), on X (60x3,
+                      default_rng(4), columns of different scales): KernelDensity(bandwidth=1)
+                      on X / h, score_samples(Q / h) − Σ log h_i is the log density
 
 Every file is plain JSON: numbers are Python floats written with full (round-trip) precision,
 matrices are lists of rows, labels and indices are integers. The script checks scikit-learn's
@@ -363,6 +366,27 @@ def kmeans_fixture():
     }
 
 
+def kde_diagonal_fixture():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(60, 3)) * np.array([0.5, 2.0, 4.0])
+    q = np.vstack([x[:3] + 0.1, rng.normal(size=(4, 3)) * np.array([1.0, 3.0, 6.0])])
+    h = np.array([0.4, 1.5, 3.0])
+    kde = KernelDensity(kernel="gaussian", bandwidth=1.0).fit(x / h)
+    log_density = kde.score_samples(q / h) - np.log(h).sum()
+    # the same by the direct formula, with γ_i = 1 / (2 h_i²)
+    gammas = 1.0 / (2.0 * h**2)
+    w = (((q[:, None, :] - x[None, :, :]) ** 2) * gammas).sum(axis=2)
+    direct = logsumexp(-w, axis=1) - np.log(len(x)) - 0.5 * len(h) * np.log(2 * np.pi) - np.log(h).sum()
+    assert np.allclose(log_density, direct, rtol=0, atol=TOL)
+    return {
+        "x": mat(x),
+        "queries": mat(q),
+        "bandwidths": [float(v) for v in h],
+        "gammas": [float(v) for v in gammas],
+        "log_density": [float(v) for v in log_density],
+    }
+
+
 def main():
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}")
     x, q = ocsvm_data()
@@ -373,6 +397,7 @@ def main():
         write(f"gmm_{t}.json", gmm_fixture(x, q, t))
     write("kde_bandwidth.json", kde_fixture())
     write("kmeans.json", kmeans_fixture())
+    write("kde_diagonal.json", kde_diagonal_fixture())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 mod batch_tests;
 pub mod gmm;
 pub mod kde;
+pub mod kde_diagonal;
 pub mod kmeans;
 pub mod ocsvm;
 
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use gmm::{CovarianceType, GaussianMixture, GmmParams};
 pub use kde::{Kde, KdeParams};
+pub use kde_diagonal::{DiagonalKde, DiagonalKdeParams};
 pub use kmeans::{KMeans, KMeansParams};
 pub use ocsvm::{OcsvmParams, OneClassSvm};
 
@@ -45,6 +47,15 @@ pub enum FittedModel {
     Ocsvm(OneClassSvm),
     /// Gaussian mixture.
     Gmm(GaussianMixture),
+    /// Gaussian kernel density estimation with one kernel parameter per feature.
+    #[serde(rename = "kde-diagonal")]
+    KdeDiagonal(DiagonalKde),
+}
+
+impl From<DiagonalKde> for FittedModel {
+    fn from(model: DiagonalKde) -> Self {
+        FittedModel::KdeDiagonal(model)
+    }
 }
 
 impl From<Kde> for FittedModel {
@@ -192,6 +203,21 @@ pub const REGISTRY: &[ModelEntry] = &[
             Ok(GaussianMixture::fit(GmmParams::new(k, CovarianceType::Spherical), points)?.into())
         },
     },
+    ModelEntry {
+        name: kde_diagonal::NAME,
+        about: "Gaussian kernel density estimation with one kernel parameter per feature \
+                (bandwidth h_i = c σ_i), explained by the §3 rules weighted by γ_i.",
+        capabilities: kde::CAPABILITIES,
+        params: kde_diagonal::FIT_PARAMS,
+        fit: |values, points| {
+            Ok(DiagonalKde::fit(DiagonalKdeParams::from_values(values)?, points)?.into())
+        },
+        import: None,
+        fit_default: |points| {
+            let rule = kde::bandwidth::BandwidthRule::Scott;
+            Ok(DiagonalKde::fit(DiagonalKdeParams::Rule(rule), points)?.into())
+        },
+    },
 ];
 
 impl ModelEntry {
@@ -232,6 +258,7 @@ impl FittedModel {
             FittedModel::Kmeans(m) => m,
             FittedModel::Ocsvm(m) => m,
             FittedModel::Gmm(m) => m,
+            FittedModel::KdeDiagonal(m) => m,
         }
     }
 
