@@ -3,12 +3,12 @@
 //! relevance of `z_i` is the relevance of `x_i`.
 
 use super::algorithm::DiagonalKde;
-use super::hyperparams::NAME;
+use super::hyperparams::{DiagonalKdeParams, NAME};
 use crate::engine::{
     check_stored_matrix, ApproxBound, ApproxExplainer, BlockedExplainer, DifferentiableScore,
     LocalScore, Model,
 };
-use crate::error::{NeonError, Result};
+use crate::error::Result;
 use crate::explain::{Explanation, PointExplainer};
 use crate::kernels::{Compute, Tiles};
 use crate::models::kde::CAPABILITIES;
@@ -34,17 +34,7 @@ impl Model for DiagonalKde {
 
     fn validate(&self) -> Result<()> {
         check_stored_matrix("points", self.points())?;
-        if let Some((feature, g)) = self
-            .gammas()
-            .iter()
-            .enumerate()
-            .find(|(_, g)| !(g.is_finite() && **g > 0.0))
-        {
-            return Err(NeonError::param(
-                "gammas",
-                format!("gamma of feature {feature} must be a finite number > 0, got {g}"),
-            ));
-        }
+        DiagonalKdeParams::Gammas(self.gammas().to_vec()).validate(self.n_features())?;
         self.isotropic().validate()
     }
 
