@@ -1,0 +1,219 @@
+"""Tests of the Python package: conventions, equivalence with scikit-learn and with the `neon`
+command line, bad input. Run with `pytest python/tests` after `pip install ./python`."""
+
+import json
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+
+import neon_xai
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SPENDING = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
+
+
+def wholesale():
+    """The Wholesale spending columns, log then standardized (§5.1), as a DataFrame."""
+    pd = pytest.importorskip("pandas")
+    raw = pd.read_csv(REPO / "data" / "wholesale_customers.csv")[SPENDING].astype(float)
+    z = np.log(raw)
+    return (z - z.mean()) / z.std(ddof=0)
+
+
+def neon_binary():
+    path = os.environ.get("NEON_BIN") or str(REPO / "target" / "release" / "neon")
+    if not os.path.exists(path):
+        if os.environ.get("NEON_REQUIRE_BIN") == "1":
+            pytest.fail(f"the neon binary is required and missing: {path}")
+        pytest.skip(f"no neon binary at {path} (cargo build --release -p neon-xai-cli)")
+    return path
+
+
+def blobs(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0, 0.0], [4.0, 4.0, 0.0], [0.0, 4.0, 4.0]])
+    return centres[rng.integers(0, 3, n)] + rng.normal(scale=0.6, size=(n, 3))
+
+
+# ------------------------------------------------------------------ conventions
+
+
+def test_constructor_stores_parameters_and_fit_validates_them():
+    kde = neon_xai.KDE(gamma=-1.0)
+    assert kde.get_params() == {"gamma": -1.0, "bandwidth": None}
+    with pytest.raises(neon_xai.NeonError, match="gamma"):
+        kde.fit(blobs())
+    km = neon_xai.KMeans(n_clusters=3).set_params(random_state=5)
+    assert km.random_state == 5
+    assert "n_clusters=3" in repr(km)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        km.set_params(colour="red")
+
+
+def test_every_registry_model_has_an_estimator_and_explains_with_conservation():
+    X = blobs()
+    estimators = {
+        "kde": neon_xai.KDE(gamma=0.5),
+        "kde-diagonal": neon_xai.DiagonalKDE(bandwidth="silverman"),
+        "kmeans": neon_xai.KMeans(n_clusters=3),
+        "ocsvm": neon_xai.OneClassSVM(nu=0.3, gamma=0.3),
+        "gmm": neon_xai.GaussianMixture(n_components=3, covariance_type="diag"),
+    }
+    assert sorted(estimators) == sorted(e["name"] for e in neon_xai.registry())
+    for entry in neon_xai.registry():
+        est = estimators[entry["name"]].fit(X)
+        for target, rules in entry["targets"].items():
+            for rule in rules:
+                e = est.explain(X[:20], target=target, rule=rule, n_features=200)
+                assert e.relevance.shape == (20, 3)
+                assert e.rule == rule and e.target == target
+                scale = 1.0 + np.abs(e.score)
+                assert np.all(np.abs(e.conservation_gap()) <= 1e-10 * scale), (entry["name"], target, rule)
+                if target != "inlier-rff":
+                    s = est.score_samples(X[:20], target=target)
+                    np.testing.assert_allclose(s, e.score, rtol=1e-12, atol=1e-12)
+
+
+def test_float32_and_fortran_order_and_dataframes():
+    pd = pytest.importorskip("pandas")
+    X = blobs()
+    kde = neon_xai.KDE(gamma=0.5).fit(X)
+    a = kde.explain(X[:10])
+    b = kde.explain(np.asfortranarray(X[:10]))
+    np.testing.assert_array_equal(a.relevance, b.relevance)
+    c = kde.explain(X[:10].astype(np.float32))
+    np.testing.assert_allclose(c.score, kde.score_samples(X[:10].astype(np.float32).astype(np.float64)))
+    frame = pd.DataFrame(X, columns=["a", "b", "c"], index=[f"r{i}" for i in range(len(X))])
+    kde_df = neon_xai.KDE(gamma=0.5).fit(frame)
+    assert list(kde_df.feature_names_in_) == ["a", "b", "c"]
+    e = kde_df.explain(frame.iloc[:4])
+    table = e.to_pandas()
+    assert list(table.columns) == ["score", "a", "b", "c", "relevance_sum", "dissipated"]
+    assert list(table.index) == ["r0", "r1", "r2", "r3"]
+    np.testing.assert_array_equal(e.relevance, a.relevance[:4])
+    with pytest.raises(neon_xai.NeonError, match="columns"):
+        kde_df.explain(frame[["c", "b", "a"]])
+
+
+def test_save_and_load_round_trip(tmp_path):
+    X = blobs()
+    km = neon_xai.KMeans(n_clusters=3).fit(X)
+    path = tmp_path / "km.json"
+    km.save(path)
+    back = neon_xai.load(path)
+    assert isinstance(back, neon_xai.KMeans)
+    np.testing.assert_array_equal(back.predict(X), km.predict(X))
+    np.testing.assert_array_equal(back.explain(X[:5]).relevance, km.explain(X[:5]).relevance)
+
+
+def test_chosen_cluster_and_baselines():
+    X = blobs()
+    km = neon_xai.KMeans(n_clusters=3).fit(X)
+    own = km.predict(X[:30])
+    other = (own + 1) % 3
+    for c in range(3):
+        e = km.explain(X[:30], cluster=c)
+        assert np.all(e.cluster == c)
+        assert np.all(e.score[own != c] <= 0)
+    assert np.any(other != own)
+    kde = neon_xai.KDE(gamma=0.5).fit(X)
+    for method in ["shapley-exact", "occlusion", "integrated-gradients"]:
+        e = kde.explain(X[:5], method=method)
+        assert e.method == method
+        assert np.all(np.abs(e.conservation_gap()) <= 1e-9 * (1 + np.abs(e.score)))
+
+
+# ------------------------------------------------------------------ scikit-learn
+
+
+def test_kde_scores_equal_scikit_learn_up_to_its_constant():
+    sk = pytest.importorskip("sklearn.neighbors")
+    X = blobs()
+    h = 0.8
+    gamma = 1.0 / (2 * h * h)
+    kde = neon_xai.KDE(gamma=gamma).fit(X)
+    o = kde.score_samples(X[:15] + 0.1)
+    ref = sk.KernelDensity(bandwidth=h).fit(X).score_samples(X[:15] + 0.1)
+    d = X.shape[1]
+    np.testing.assert_allclose(-gamma * o - 0.5 * d * np.log(2 * np.pi * h * h), ref, rtol=0, atol=1e-10)
+
+
+def test_kmeans_partition_matches_scikit_learn_on_separated_blobs():
+    skc = pytest.importorskip("sklearn.cluster")
+    X = blobs(300)
+    ours = neon_xai.KMeans(n_clusters=3, random_state=0).fit(X).predict(X)
+    theirs = skc.KMeans(n_clusters=3, n_init=10, random_state=0).fit(X).predict(X)
+    # the same partition up to the labels' names
+    pairs = set(zip(ours.tolist(), theirs.tolist()))
+    assert len(pairs) == 3
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_explanations_equal_the_cli_for_every_target(tmp_path):
+    binary = neon_binary()
+    X = wholesale().to_numpy()
+    models = {
+        "kde": neon_xai.KDE(gamma=1.0),
+        "kmeans": neon_xai.KMeans(n_clusters=6, random_state=0),
+        "gmm": neon_xai.GaussianMixture(n_components=3, covariance_type="diag"),
+    }
+    for name, est in models.items():
+        est.fit(wholesale())
+        path = tmp_path / f"{name}.json"
+        est.save(path)
+        entry = next(e for e in neon_xai.registry() if e["name"] == est._kind)
+        for target in entry["targets"]:
+            out = subprocess.run(
+                [binary, "explain", "--model", str(path), "--leave-one-out", "--target", target,
+                 "--n-features", "300", "--format", "json"],
+                check=True, capture_output=True, text=True,
+            )
+            cli = json.loads(out.stdout)
+            ours = est.explain(leave_one_out=True, target=target, n_features=300)
+            theirs = np.array([r["relevance"] for r in cli["explanations"]])
+            np.testing.assert_allclose(ours.relevance, theirs, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(
+                ours.score, [r["score"] for r in cli["explanations"]], rtol=1e-12, atol=1e-14
+            )
+            assert cli["parameters"]["rule"] == ours.rule
+    assert X.shape == (440, 6)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_bad_input_raises_clear_python_exceptions():
+    X = blobs()
+    kde = neon_xai.KDE(gamma=0.5)
+    with pytest.raises(neon_xai.NotFittedError, match="not fitted"):
+        kde.explain(X)
+    kde.fit(X)
+    with pytest.raises(TypeError, match="float64 or float32"):
+        kde.explain(X.astype("U8"))
+    with pytest.raises(TypeError, match="2-D"):
+        kde.explain(X[0])
+    bad = X[:3].copy()
+    bad[1, 2] = np.nan
+    with pytest.raises(neon_xai.NeonError, match="row 1, column x2"):
+        kde.explain(bad)
+    with pytest.raises(neon_xai.NeonError, match="2 columns"):
+        kde.explain(X[:, :2])
+    with pytest.raises(neon_xai.NeonError, match="target"):
+        kde.explain(X[:2], target="cluster")
+    with pytest.raises(neon_xai.NeonError, match="rule"):
+        kde.explain(X[:2], rule="midpoint")
+    with pytest.raises(neon_xai.NeonError, match="n_clusters"):
+        neon_xai.KMeans(n_clusters=0).fit(X)
+    with pytest.raises(neon_xai.NeonError, match="covariance_type"):
+        neon_xai.GaussianMixture(covariance_type="round").fit(X)
+    with pytest.raises(neon_xai.NeonError, match="gamma"):
+        neon_xai.KDE().fit(X)
+    with pytest.raises(ValueError, match="leave_one_out"):
+        kde.explain()
+    with pytest.raises(TypeError, match="NumPy array or a pandas DataFrame"):
+        kde.explain([[1.0, 2.0, 3.0]])
