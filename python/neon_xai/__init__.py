@@ -25,6 +25,7 @@ from .estimators import (
     load,
 )
 from .explanation import Explanation
+from .sklearn import from_sklearn
 
 __all__ = [
     "KDE",
@@ -37,6 +38,7 @@ __all__ = [
     "NeonError",
     "NotFittedError",
     "load",
+    "from_sklearn",
     "registry",
     "__version__",
 ]

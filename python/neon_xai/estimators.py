@@ -162,7 +162,13 @@ class _Estimator:
 def load(path):
     """Read a model file written by ``neon fit`` or ``save``: an estimator of its kind, fitted."""
     model = Model.load(str(path))
-    cls = {c._kind: c for c in (KDE, DiagonalKDE, KMeans, OneClassSVM, GaussianMixture)}[model.name]
+    return _wrap(model, model.name)
+
+
+def _wrap(model, kind):
+    """A fitted estimator of registry kind ``kind`` around ``model`` (its constructor
+    parameters unknown: set to None)."""
+    cls = {c._kind: c for c in (KDE, DiagonalKDE, KMeans, OneClassSVM, GaussianMixture)}[kind]
     est = cls.__new__(cls)
     for name in cls._param_names():
         setattr(est, name, None)

@@ -217,3 +217,96 @@ def test_bad_input_raises_clear_python_exceptions():
         kde.explain()
     with pytest.raises(TypeError, match="NumPy array or a pandas DataFrame"):
         kde.explain([[1.0, 2.0, 3.0]])
+
+
+# ------------------------------------------------------------------ from_sklearn
+
+
+def test_from_sklearn_reproduces_each_supported_estimator():
+    sk_cluster = pytest.importorskip("sklearn.cluster")
+    from sklearn.mixture import GaussianMixture as SkGmm
+    from sklearn.neighbors import KernelDensity
+    from sklearn.svm import OneClassSVM as SkSvm
+
+    X = blobs(150)
+    Q = blobs(20, seed=3)
+    km = sk_cluster.KMeans(n_clusters=3, n_init=10, random_state=0).fit(X)
+    ours = neon_xai.from_sklearn(km, X)
+    assert isinstance(ours, neon_xai.KMeans)
+    np.testing.assert_array_equal(ours.predict(Q), km.predict(Q))
+
+    kde = KernelDensity(bandwidth=0.7).fit(X)
+    ours = neon_xai.from_sklearn(kde)  # the training data comes from the estimator
+    gamma = 1.0 / (2 * 0.7**2)
+    o = ours.score_samples(Q)
+    const = 0.5 * 3 * np.log(2 * np.pi * 0.7**2)
+    np.testing.assert_allclose(-gamma * o - const, kde.score_samples(Q), rtol=0, atol=1e-10)
+
+    svm = SkSvm(nu=0.2, gamma=0.4).fit(X)
+    ours = neon_xai.from_sklearn(svm, X)
+    o = ours.score_samples(Q)
+    alpha = svm.dual_coef_.sum()
+    np.testing.assert_allclose(alpha * np.exp(-0.4 * o), svm.score_samples(Q), rtol=1e-10)
+
+    for cov in ["full", "tied", "diag", "spherical"]:
+        gmm = SkGmm(n_components=3, covariance_type=cov, random_state=0).fit(X)
+        ours = neon_xai.from_sklearn(gmm, X)
+        np.testing.assert_array_equal(ours.predict(Q), gmm.predict(Q))
+        # score_samples = log B − o(x): differences between rows agree
+        o = ours.score_samples(Q)
+        s = gmm.score_samples(Q)
+        np.testing.assert_allclose((s - s[0]), -(o - o[0]), rtol=0, atol=1e-9)
+        e = ours.explain(Q, target="cluster")
+        assert np.all(np.abs(e.conservation_gap()) <= 1e-10 * (1 + np.abs(e.score)))
+
+
+def test_from_sklearn_pipelines_explain_in_the_models_space_with_input_names():
+    pytest.importorskip("sklearn")
+    pd = pytest.importorskip("pandas")
+    from sklearn.cluster import KMeans as SkKMeans
+    from sklearn.neighbors import KernelDensity
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
+
+    raw = pd.read_csv(REPO / "data" / "wholesale_customers.csv")[SPENDING].astype(float)
+    pipe = make_pipeline(
+        FunctionTransformer(np.log), StandardScaler(), SkKMeans(n_clusters=6, n_init=10, random_state=0)
+    ).fit(raw)
+    ours = neon_xai.from_sklearn(pipe, raw)
+    np.testing.assert_array_equal(ours.predict(raw), pipe.predict(raw))
+    e = ours.explain(raw.iloc[:5])
+    assert list(e.to_pandas().columns[1:7]) == SPENDING
+    assert np.all(np.abs(e.conservation_gap()) <= 1e-10 * (1 + np.abs(e.score)))
+
+    pipe = make_pipeline(MinMaxScaler(), KernelDensity(bandwidth=0.2)).fit(raw)
+    ours = neon_xai.from_sklearn(pipe, raw)
+    gamma = 1.0 / (2 * 0.2**2)
+    const = 0.5 * 6 * np.log(2 * np.pi * 0.2**2)
+    np.testing.assert_allclose(
+        -gamma * ours.score_samples(raw.iloc[:10]) - const, pipe.score_samples(raw.iloc[:10]),
+        rtol=1e-10, atol=1e-9,
+    )
+
+
+def test_from_sklearn_refuses_what_it_cannot_explain_by_name():
+    pytest.importorskip("sklearn")
+    from sklearn.cluster import KMeans as SkKMeans
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import KernelDensity
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = blobs()
+    with pytest.raises(neon_xai.NeonError, match="IsolationForest is not supported"):
+        neon_xai.from_sklearn(IsolationForest(random_state=0).fit(X), X)
+    with pytest.raises(neon_xai.NeonError, match="'pca' \\(PCA\\) is not supported"):
+        neon_xai.from_sklearn(make_pipeline(PCA(2), SkKMeans(2, n_init=1)).fit(X), X)
+    with pytest.raises(neon_xai.NeonError, match="with_mean"):
+        neon_xai.from_sklearn(make_pipeline(StandardScaler(with_mean=False), SkKMeans(2, n_init=1)).fit(X), X)
+    with pytest.raises(neon_xai.NeonError, match="not fitted"):
+        neon_xai.from_sklearn(SkKMeans(2), X)
+    with pytest.raises(neon_xai.NeonError, match="give the training rows"):
+        neon_xai.from_sklearn(SkKMeans(2, n_init=1).fit(X))
+    with pytest.raises(neon_xai.NeonError, match="kernel='gaussian'"):
+        neon_xai.from_sklearn(KernelDensity(kernel="tophat").fit(X))

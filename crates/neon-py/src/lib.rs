@@ -118,6 +118,26 @@ fn param_value(p: &FitParam, value: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
     }
 }
 
+/// Checked fit values of `params` (a dict; `None` values are left at their defaults).
+fn fit_values(params: &[FitParam], given: &Bound<'_, PyDict>) -> PyResult<FitValues> {
+    let mut values: Vec<(&'static str, ParamValue)> = Vec::new();
+    for (key, value) in given.iter() {
+        let key: String = key.extract()?;
+        if value.is_none() {
+            continue;
+        }
+        let p = params.iter().find(|p| p.name == key).ok_or_else(|| {
+            let known: Vec<&str> = params.iter().map(|p| p.name).collect();
+            neon_err(format!(
+                "parameter {key}: unknown parameter (this model takes: {})",
+                known.join(", ")
+            ))
+        })?;
+        values.push((p.name, param_value(p, &value)?));
+    }
+    FitValues::new(params, &values, false).map_err(neon_err)
+}
+
 /// A fitted model with its feature names and transform (the model files of `neon fit`).
 #[pyclass(frozen, module = "neon_xai._core")]
 pub struct Model {
@@ -243,24 +263,45 @@ impl Model {
             )));
         }
         check_values(m.view(), &names)?;
-        let mut given: Vec<(&'static str, ParamValue)> = Vec::new();
-        for (key, value) in params.iter() {
-            let key: String = key.extract()?;
-            if value.is_none() {
-                continue;
-            }
-            let p = entry.params.iter().find(|p| p.name == key).ok_or_else(|| {
-                let known: Vec<&str> = entry.params.iter().map(|p| p.name).collect();
-                neon_err(format!(
-                    "parameter {key}: unknown parameter (this model takes: {})",
-                    known.join(", ")
-                ))
-            })?;
-            given.push((p.name, param_value(p, &value)?));
-        }
-        let values = FitValues::new(entry.params, &given, false).map_err(neon_err)?;
+        let values = fit_values(entry.params, params)?;
         let view = m.view();
         let model = py.detach(|| (entry.fit)(&values, view)).map_err(neon_err)?;
+        Ok(Model {
+            file: ModelFile::new(names, FittedTransform::identity(), model),
+        })
+    }
+
+    /// Import a model fitted elsewhere from its matrix (the registry's import: k-means
+    /// centroids; one-class SVM support vectors with their dual coefficients as a last column),
+    /// the parameters the import reads (a one-class SVM's `gamma` and `rho`) and the training
+    /// points `x` (model space).
+    #[staticmethod]
+    #[pyo3(signature = (name, matrix, params, x, feature_names=None))]
+    fn import_matrix(
+        name: &str,
+        matrix: &Bound<'_, PyAny>,
+        params: &Bound<'_, PyDict>,
+        x: &Bound<'_, PyAny>,
+        feature_names: Option<Vec<String>>,
+    ) -> PyResult<Model> {
+        let entry = entry(name).ok_or_else(|| neon_err(format!("unknown model '{name}'")))?;
+        let import = entry
+            .import
+            .ok_or_else(|| neon_err(format!("model '{name}' is not imported from a matrix")))?;
+        let points = self::matrix(x)?;
+        let d = points.view().ncols();
+        let names = feature_names.unwrap_or_else(|| (0..d).map(|i| format!("x{i}")).collect());
+        check_values(points.view(), &names)?;
+        let items = self::matrix(matrix)?.view().to_owned();
+        let reads: Vec<FitParam> = entry
+            .params
+            .iter()
+            .filter(|p| import.uses.contains(&p.name))
+            .chain(import.params)
+            .copied()
+            .collect();
+        let values = fit_values(&reads, params)?;
+        let model = (import.build)(items, &values, points.view()).map_err(neon_err)?;
         Ok(Model {
             file: ModelFile::new(names, FittedTransform::identity(), model),
         })
