@@ -22,8 +22,10 @@ from .estimators import (
     KMeans,
     NotFittedError,
     OneClassSVM,
+    evaluate,
     load,
 )
+from .evaluation import Evaluation
 from .explanation import Explanation
 from .sklearn import from_sklearn
 
@@ -34,6 +36,8 @@ __all__ = [
     "OneClassSVM",
     "GaussianMixture",
     "Explanation",
+    "Evaluation",
+    "evaluate",
     "Model",
     "NeonError",
     "NotFittedError",

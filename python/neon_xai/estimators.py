@@ -8,6 +8,8 @@ as in scikit-learn); ``fit`` validates them and fits the model in the Rust libra
 import numpy as np
 
 from ._core import Model, NeonError
+from . import _progress
+from .evaluation import Evaluation
 from .explanation import Explanation
 
 
@@ -124,19 +126,17 @@ class _Estimator:
         random_state=0,
         samples=1000,
         steps=64,
+        progress=False,
     ):
         """Explain the rows of ``X`` (or the training rows with ``leave_one_out=True``).
 
         ``rule`` and ``beta`` default to the model's most faithful setting (see the
         repository's docs/compare.md); ``method`` is ``"neon"`` or a baseline
         (``"shapley-exact"``, ``"shapley-sampling"``, ``"integrated-gradients"``,
-        ``"occlusion"``); ``cluster`` explains the evidence for a chosen cluster.
+        ``"occlusion"``); ``cluster`` explains the evidence for a chosen cluster. ``progress``:
+        ``True`` shows a progress bar, a callable receives ``(done, total)``.
         """
-        if leave_one_out and X is not None:
-            raise ValueError("give X or leave_one_out=True, not both")
-        if not leave_one_out and X is None:
-            raise ValueError("give X, or leave_one_out=True to explain the training rows")
-        X, index = self._query(X)
+        X, index = self._rows(X, leave_one_out)
         d = self._model.explain(
             X,
             target=target,
@@ -150,13 +150,79 @@ class _Estimator:
             method=method,
             samples=samples,
             steps=steps,
+            progress=_progress.callback(progress, "explaining"),
         )
         return Explanation._from_core(d, self._model.feature_names, index)
+
+    def evaluate(
+        self,
+        X=None,
+        target=None,
+        leave_one_out=False,
+        methods=None,
+        rules=None,
+        beta_factors=None,
+        rows=None,
+        rule=None,
+        beta=None,
+        cluster=None,
+        n_features=2500,
+        random_state=0,
+        samples=1000,
+        steps=64,
+        reference_row=None,
+        random_orders=10,
+        marginal_draws=16,
+        progress=False,
+    ):
+        """Faithfulness curves (removal, marginal removal, insertion), rank agreement and cost
+        of NEON and the baselines on the rows of ``X`` (or the training rows with
+        ``leave_one_out=True``): the numbers of ``neon evaluate``, as an :class:`Evaluation`.
+
+        ``methods`` defaults to every method (``"neon"``, ``"shapley-exact"`` up to 20
+        features, ``"shapley-sampling"``, ``"integrated-gradients"``, ``"occlusion"``);
+        ``rules`` (rule-set names, or ``["all"]``) with ``beta_factors`` (multiples of the
+        chapter's β) adds NEON variants; ``rows`` picks rows by position.
+        """
+        X, _ = self._rows(X, leave_one_out)
+        text = self._model.evaluate(
+            X,
+            target=target,
+            methods=None if methods is None else list(methods),
+            rules=None if rules is None else list(rules),
+            beta_factors=None if beta_factors is None else [float(b) for b in beta_factors],
+            rows=None if rows is None else [int(r) for r in rows],
+            rule=rule,
+            beta=beta,
+            n_features=n_features,
+            seed=random_state,
+            cluster=cluster,
+            samples=samples,
+            steps=steps,
+            reference_row=reference_row,
+            random_orders=random_orders,
+            marginal_draws=marginal_draws,
+            progress=_progress.callback(progress, "evaluating"),
+        )
+        return Evaluation._from_json(text)
+
+    def _rows(self, X, leave_one_out):
+        if leave_one_out and X is not None:
+            raise ValueError("give X or leave_one_out=True, not both")
+        if not leave_one_out and X is None:
+            raise ValueError("give X, or leave_one_out=True to use the training rows")
+        return self._query(X)
 
     # -- model files ---------------------------------------------------------------------
     def save(self, path):
         """Write the model file (the same JSON as ``neon fit`` writes)."""
         self._model.save(str(path))
+
+
+def evaluate(estimator, X=None, **options):
+    """``estimator.evaluate(X, **options)``: faithfulness, agreement and cost of the explanation
+    methods on a fitted estimator (see :meth:`KDE.evaluate`)."""
+    return estimator.evaluate(X, **options)
 
 
 def load(path):

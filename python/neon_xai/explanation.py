@@ -76,3 +76,23 @@ class Explanation:
         if self.cluster is not None:
             frame["cluster"] = self.cluster
         return frame
+
+    # -- plots (matplotlib, optional) ----------------------------------------------------
+    def plot_bar(self, row=0, ax=None, top=None):
+        """Bars of one row's relevance per feature (see :func:`neon_xai.plotting.bar`)."""
+        from .plotting import bar
+
+        return bar(self, row, ax, top)
+
+    def plot_waterfall(self, row=0, ax=None):
+        """One row's score built up from its relevances (see
+        :func:`neon_xai.plotting.waterfall`)."""
+        from .plotting import waterfall
+
+        return waterfall(self, row, ax)
+
+    def plot_summary(self, ax=None, top=None):
+        """Relevance of every row per feature (see :func:`neon_xai.plotting.summary`)."""
+        from .plotting import summary
+
+        return summary(self, ax, top)

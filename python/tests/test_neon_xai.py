@@ -310,3 +310,127 @@ def test_from_sklearn_refuses_what_it_cannot_explain_by_name():
         neon_xai.from_sklearn(SkKMeans(2, n_init=1).fit(X))
     with pytest.raises(neon_xai.NeonError, match="kernel='gaussian'"):
         neon_xai.from_sklearn(KernelDensity(kernel="tophat").fit(X))
+
+
+# ------------------------------------------------------------------ evaluate, progress, plots
+
+
+def test_evaluate_equals_the_cli_report(tmp_path):
+    binary = neon_binary()
+    km = neon_xai.KMeans(n_clusters=6, random_state=0).fit(wholesale())
+    path = tmp_path / "km.json"
+    km.save(path)
+    ev = neon_xai.evaluate(
+        km, leave_one_out=True, target="cluster", methods=["neon", "occlusion"],
+        rules=["all"], beta_factors=[0.5, 1], rows=range(0, 440, 4),
+    )
+    out = subprocess.run(
+        [binary, "evaluate", "--model", str(path), "--leave-one-out", "--target", "cluster",
+         "--methods", "neon,occlusion", "--rules", "all", "--beta-factors", "0.5,1",
+         "--rows", ",".join(str(r) for r in range(0, 440, 4)), "--format", "json"],
+        check=True, capture_output=True, text=True,
+    )
+    cli = json.loads(out.stdout)
+    assert ev.labels == [m["label"] for m in cli["methods"]]
+    kmeans_rules = next(e for e in neon_xai.registry() if e["name"] == "kmeans")["targets"]["cluster"]
+    assert len(ev.labels) == 2 + 2 * len(kmeans_rules)
+    for ours, theirs in zip(ev.report["methods"], cli["methods"]):
+        for kind in ["removal", "marginal_removal", "insertion"]:
+            np.testing.assert_allclose(ours[kind]["points"], theirs[kind]["points"], rtol=1e-12)
+    assert ev.report["agreement"] == cli["agreement"]
+    table = ev.to_pandas()
+    assert list(table.index) == ev.labels + ["random"]
+    # the faithful default removes evidence faster than a random ordering
+    assert table.loc["neon", "removal_auc"] < table.loc["random", "removal_auc"]
+    curves = ev.curves("removal")
+    assert curves["neon"].shape == (7,)
+    with pytest.raises(neon_xai.NeonError, match="beta_factors"):
+        km.evaluate(leave_one_out=True, beta_factors=[1.0])
+    with pytest.raises(ValueError, match="kind"):
+        ev.curves("sideways")
+
+
+def test_progress_reports_reach_the_total():
+    X = blobs(300)
+    kde = neon_xai.KDE(gamma=0.5).fit(X)
+    seen = []
+    kde.explain(X, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (300, 300)
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))
+    seen.clear()
+    kde.evaluate(X[:20], methods=["neon"], progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (40, 40)  # 20 rows × (1 method + the curves)
+    with pytest.raises(TypeError, match="progress"):
+        kde.explain(X[:2], progress="loud")
+
+
+def test_plots_draw_the_relevances_and_the_conservation():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X = blobs()
+    e = neon_xai.KDE(gamma=0.5).fit(X).explain(X[:8] * 1.5)
+    ax = e.plot_bar(row=2)
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, sorted(e.relevance[2]))
+    ax = e.plot_waterfall(row=2)
+    bars = ax.patches
+    # the last step ends at the score, and the score bar has the score's length
+    end = bars[-2].get_x() + bars[-2].get_width()
+    assert end == pytest.approx(e.score[2], rel=1e-12, abs=1e-12)
+    assert bars[-1].get_width() == pytest.approx(e.score[2])
+    ax = e.plot_summary()
+    assert len(ax.get_yticklabels()) == 3
+    with pytest.raises(IndexError, match="row 8"):
+        e.plot_bar(row=8)
+    plt.close("all")
+
+
+# ------------------------------------------------------------------ Spark
+
+
+def test_spark_explanations_equal_the_in_process_ones_row_by_row():
+    if os.environ.get("NEON_REQUIRE_SPARK") == "1":
+        import pyspark  # noqa: F401  (a missing pyspark fails the run)
+    else:
+        pytest.importorskip("pyspark")
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    from neon_xai.spark import explain_spark, relevance_column
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = (
+        SparkSession.builder.master("local[2]").appName("neon-xai-test")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "100")
+        .getOrCreate()
+    )
+    try:
+        frame = wholesale()
+        frame.insert(0, "id", np.arange(len(frame)))
+        df = spark.createDataFrame(frame).repartition(3)
+        for est, target in [
+            (neon_xai.KDE(gamma=1.0).fit(wholesale()), "outlier"),
+            (neon_xai.KMeans(n_clusters=6).fit(wholesale()), "cluster"),
+        ]:
+            out = explain_spark(df, est, columns=SPENDING, target=target).toPandas()
+            out = out.sort_values("id").reset_index(drop=True)
+            assert list(out.columns[:7]) == ["id"] + SPENDING
+            ours = est.explain(wholesale(), target=target)
+            np.testing.assert_array_equal(out["score"].to_numpy(), ours.score)
+            rel = out[[relevance_column(f) for f in SPENDING]].to_numpy()
+            np.testing.assert_array_equal(rel, ours.relevance)
+            np.testing.assert_array_equal(out["dissipated"].to_numpy(), ours.dissipated)
+            if target == "cluster":
+                np.testing.assert_array_equal(out["cluster"].to_numpy(), ours.cluster)
+        with pytest.raises(neon_xai.NeonError, match="Grocery"):
+            explain_spark(df.drop("Grocery"), neon_xai.KDE(gamma=1.0).fit(wholesale()))
+        with pytest.raises(neon_xai.NeonError, match="not fitted"):
+            explain_spark(df, neon_xai.KDE(gamma=1.0), columns=SPENDING)
+    finally:
+        spark.stop()

@@ -6,18 +6,24 @@
 //! in chunks of rows so that Ctrl-C interrupts a long call between chunks.
 
 use ndarray::{Array1, Array2, ArrayView2};
-use neon_xai::compare::{explain_rows_with, Method, MethodOptions, Reference};
+use neon_xai::compare::{
+    evaluate, explain_rows_with, EvaluationConfig, Method, MethodOptions, NeonVariant, Reference,
+    MAX_EXACT_FEATURES,
+};
 use neon_xai::data::FittedTransform;
 use neon_xai::kernels::Compute;
 use neon_xai::models::{
     entry, BatchExplainer, FitParam, FitValues, ParamKind, ParamValue, Queries, REGISTRY,
 };
-use neon_xai::{Dataset, ExplainOptions, Explanation, ModelFile, Target};
+use neon_xai::{Dataset, ExplainOptions, Explanation, ModelFile, RuleSet, Target};
 use numpy::{IntoPyArray, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 create_exception!(
     neon_xai,
@@ -32,6 +38,56 @@ const CHUNK_ROWS: usize = 4096;
 
 fn neon_err(e: impl std::fmt::Display) -> PyErr {
     NeonError::new_err(e.to_string())
+}
+
+/// Progress reports to an optional Python callable `callback(done, total)`: at most every
+/// 100 ms from whichever thread finished work (the GIL is taken only for the call), and once at
+/// the end. An exception raised by the callback is reported as unraisable and ignored.
+struct Progress {
+    callback: Option<Py<PyAny>>,
+    total: usize,
+    done: AtomicUsize,
+    last: Mutex<Instant>,
+}
+
+impl Progress {
+    fn new(callback: Option<Py<PyAny>>, total: usize) -> Self {
+        Progress {
+            callback,
+            total,
+            done: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn add(&self, n: usize) {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        let Some(callback) = &self.callback else {
+            return;
+        };
+        let due = match self.last.try_lock() {
+            Ok(mut last) if last.elapsed() >= Duration::from_millis(100) => {
+                *last = Instant::now();
+                true
+            }
+            _ => false,
+        };
+        if due {
+            Python::attach(|py| report(py, callback, done.min(self.total), self.total));
+        }
+    }
+
+    fn finish(&self, py: Python<'_>) {
+        if let Some(callback) = &self.callback {
+            report(py, callback, self.total, self.total);
+        }
+    }
+}
+
+fn report(py: Python<'_>, callback: &Py<PyAny>, done: usize, total: usize) {
+    if let Err(e) = callback.call1(py, (done, total)) {
+        e.write_unraisable(py, Some(callback.bind(py)));
+    }
 }
 
 /// A 2-D input matrix: a float64 NumPy array borrowed as it is, or a converted copy.
@@ -414,7 +470,7 @@ impl Model {
     #[pyo3(signature = (
         x=None, target=None, rule=None, beta=None, epsilon=neon_xai::options::DEFAULT_EPSILON,
         n_features=2500, trials=1, seed=0, cluster=None, method="neon", samples=1000,
-        steps=neon_xai::compare::DEFAULT_STEPS
+        steps=neon_xai::compare::DEFAULT_STEPS, progress=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn explain<'py>(
@@ -432,6 +488,7 @@ impl Model {
         method: &str,
         samples: usize,
         steps: usize,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let target = self.target(target)?;
         let options = ExplainOptions {
@@ -453,11 +510,13 @@ impl Model {
         };
         let rows: Vec<usize> = (0..n_rows).collect();
         let mut explanations: Vec<Explanation> = Vec::with_capacity(n_rows);
+        let progress = Progress::new(progress, n_rows);
         if method == Method::Neon {
             let batch = BatchExplainer::new(model, target, &options, &Compute::default(), n_rows)
                 .map_err(neon_err)?;
             for chunk in rows.chunks(CHUNK_ROWS) {
-                explanations.extend(py.detach(|| batch.explain(queries, chunk, &|_| {})));
+                explanations
+                    .extend(py.detach(|| batch.explain(queries, chunk, &|n| progress.add(n))));
                 interrupted(py)?;
             }
         } else {
@@ -479,7 +538,7 @@ impl Model {
                             target,
                             &options,
                             &method_options,
-                            &|| {},
+                            &|| progress.add(1),
                         )
                     })
                     .map_err(neon_err)?;
@@ -487,6 +546,7 @@ impl Model {
                 interrupted(py)?;
             }
         }
+        progress.finish(py);
         for e in &explanations {
             e.check_finite().map_err(neon_err)?;
         }
@@ -501,6 +561,128 @@ impl Model {
         dict.set_item("beta", beta.unwrap_or_else(|| model.model().default_beta()))?;
         dict.set_item("method", method.to_string())?;
         Ok(dict)
+    }
+
+    /// Faithfulness, agreement and cost of explanation methods on the rows of `x` (or the
+    /// training rows, leave-one-out, when `x` is `None`), as `neon evaluate` computes them: the
+    /// report as JSON text. `methods` defaults to every method (exact Shapley values only up to
+    /// 20 features); `rules` (names or `["all"]`) and `beta_factors` add NEON variants;
+    /// `rows` selects rows; `reference_row` replaces the training mean as the reference.
+    #[pyo3(signature = (
+        x=None, target=None, methods=None, rules=None, beta_factors=None, rows=None, rule=None,
+        beta=None, n_features=2500, seed=0, cluster=None, samples=1000,
+        steps=neon_xai::compare::DEFAULT_STEPS, reference_row=None, random_orders=10,
+        marginal_draws=16, progress=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        x: Option<&Bound<'_, PyAny>>,
+        target: Option<&str>,
+        methods: Option<Vec<String>>,
+        rules: Option<Vec<String>>,
+        beta_factors: Option<Vec<f64>>,
+        rows: Option<Vec<usize>>,
+        rule: Option<&str>,
+        beta: Option<f64>,
+        n_features: usize,
+        seed: u64,
+        cluster: Option<usize>,
+        samples: usize,
+        steps: usize,
+        reference_row: Option<usize>,
+        random_orders: usize,
+        marginal_draws: usize,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        let target = self.target(target)?;
+        let model = &self.file.model;
+        let options = ExplainOptions {
+            beta,
+            n_features,
+            seed,
+            rule: rule.map(str::parse).transpose().map_err(neon_err)?,
+            cluster,
+            ..Default::default()
+        };
+        options.validate().map_err(neon_err)?;
+        let variants =
+            match (&rules, &beta_factors) {
+                (None, None) => Vec::new(),
+                (None, Some(_)) => return Err(neon_err(
+                    "parameter beta_factors: applies with rules (give rules=[\"all\"] or names)",
+                )),
+                (Some(names), factors) => {
+                    let factors = factors.clone().unwrap_or_else(|| vec![1.0]);
+                    let all = NeonVariant::grid(model, target, &factors);
+                    if names.iter().any(|n| n == "all") {
+                        all
+                    } else {
+                        let chosen: Vec<RuleSet> = names
+                            .iter()
+                            .map(|n| n.parse())
+                            .collect::<Result<_, _>>()
+                            .map_err(neon_err)?;
+                        for r in &chosen {
+                            if let Some(e) = model.entry() {
+                                e.check(target, *r).map_err(neon_err)?;
+                            }
+                        }
+                        all.into_iter()
+                            .filter(|v| chosen.contains(&v.rule))
+                            .collect()
+                    }
+                }
+            };
+        let d = model.n_features();
+        let methods: Vec<Method> = match methods {
+            Some(names) => names
+                .iter()
+                .map(|n| n.parse::<Method>())
+                .collect::<Result<_, _>>()
+                .map_err(neon_err)?,
+            None => Method::ALL
+                .into_iter()
+                .filter(|&m| m != Method::ShapleyExact || d <= MAX_EXACT_FEATURES)
+                .collect(),
+        };
+        let config = EvaluationConfig {
+            methods,
+            method_options: MethodOptions {
+                samples,
+                steps,
+                seed,
+                reference: reference_row.map_or(Reference::TrainingMean, Reference::TrainingRow),
+            },
+            random_orders,
+            marginal_draws,
+            variants,
+        };
+        config.validate().map_err(neon_err)?;
+        let points = self.points(x)?;
+        let (queries, n_rows) = match &points {
+            Some(p) => (Queries::Points(p.view()), p.view().nrows()),
+            None => (Queries::LeaveOneOut, model.training_points().nrows()),
+        };
+        let rows = neon_xai::models::resolve_rows(rows.as_deref(), n_rows).map_err(neon_err)?;
+        let total = rows.len() * (config.methods.len() + config.variants.len() + 1);
+        let progress = Progress::new(progress, total);
+        let report = py
+            .detach(|| {
+                evaluate(
+                    model,
+                    queries,
+                    Some(&rows),
+                    target,
+                    &options,
+                    &config,
+                    &|| progress.add(1),
+                )
+            })
+            .map_err(neon_err)?;
+        progress.finish(py);
+        serde_json::to_string(&report).map_err(neon_err)
     }
 }
 

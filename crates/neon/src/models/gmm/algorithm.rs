@@ -178,7 +178,7 @@ impl GaussianMixture {
             weights,
             means,
             covariances,
-            points: points.to_owned(),
+            points: points.as_standard_layout().into_owned(),
             lower_bound: f64::NAN,
             n_iter: 0,
             factors,

@@ -13,6 +13,10 @@ use rayon::prelude::*;
 impl GaussianMixture {
     /// Fit by EM (see the module documentation).
     pub fn fit(params: GmmParams, points: ArrayView2<f64>) -> Result<Self> {
+        // training points in C order, whatever the caller's layout: the same numbers for a
+        // model fitted in memory and one read back from its file
+        let standard = points.as_standard_layout();
+        let points = standard.view();
         params.validate(points.nrows())?;
         let mut best: Option<GaussianMixture> = None;
         for run in 0..params.n_init as u64 {

@@ -32,6 +32,10 @@ pub struct Kde {
 impl Kde {
     /// Fit (store) a KDE on `points`.
     pub fn fit(params: KdeParams, points: ArrayView2<f64>) -> Result<Self> {
+        // training points in C order, whatever the caller's layout: the same numbers for a
+        // model fitted in memory and one read back from its file
+        let standard = points.as_standard_layout();
+        let points = standard.view();
         params.validate()?;
         if points.nrows() < 2 {
             return Err(KdeError::TooFewPoints(points.nrows()).into());
@@ -39,7 +43,7 @@ impl Kde {
         let bandwidth = params.bandwidth.map(|r| r.choose(points)).transpose()?;
         Ok(Kde {
             gamma: bandwidth.map_or(params.gamma, |b| b.gamma()),
-            points: points.to_owned(),
+            points: points.as_standard_layout().into_owned(),
             bandwidth,
         })
     }

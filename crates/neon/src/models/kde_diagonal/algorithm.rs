@@ -81,6 +81,10 @@ impl From<DiagonalKde> for StoredDiagonalKde {
 impl DiagonalKde {
     /// Fit (store) the KDE on `points`, with given γ_i or γ_i chosen by a per-feature rule.
     pub fn fit(params: DiagonalKdeParams, points: ArrayView2<f64>) -> Result<Self> {
+        // training points in C order, whatever the caller's layout: the same numbers for a
+        // model fitted in memory and one read back from its file
+        let standard = points.as_standard_layout();
+        let points = standard.view();
         let (n, d) = points.dim();
         if n < 2 {
             return Err(DiagonalKdeError::TooFewPoints(n).into());
@@ -98,7 +102,7 @@ impl DiagonalKde {
         let isotropic = Kde::fit(KdeParams::new(mean_gamma), (&points * &scale).view())?;
         Ok(DiagonalKde {
             gammas,
-            points: points.to_owned(),
+            points: points.as_standard_layout().into_owned(),
             rule,
             scale,
             isotropic,

@@ -35,6 +35,10 @@ impl KMeans {
     /// Fit k-means with `n_init` k-means++ restarts and keep the lowest inertia (ties: the
     /// earliest restart). Deterministic for a seed, whatever the number of threads.
     pub fn fit(params: KMeansParams, points: ArrayView2<f64>) -> Result<Self> {
+        // training points in C order, whatever the caller's layout: the same numbers for a
+        // model fitted in memory and one read back from its file
+        let standard = points.as_standard_layout();
+        let points = standard.view();
         params.validate(points.nrows())?;
         check_distinct(points, params.n_clusters)?;
         let centred = Centred::new(points);
@@ -100,7 +104,7 @@ impl KMeans {
     ) -> Result<Self> {
         let mut model = KMeans {
             centroids,
-            points: points.to_owned(),
+            points: points.as_standard_layout().into_owned(),
             inertia,
             n_iter,
             beta_auto: 1.0,

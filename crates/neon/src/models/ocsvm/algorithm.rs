@@ -49,6 +49,10 @@ const ALPHA_ZERO: f64 = 1e-14;
 impl OneClassSvm {
     /// Fit on `points` by solving the dual (see `solver.rs`).
     pub fn fit(params: OcsvmParams, points: ArrayView2<f64>) -> Result<Self> {
+        // training points in C order, whatever the caller's layout: the same numbers for a
+        // model fitted in memory and one read back from its file
+        let standard = points.as_standard_layout();
+        let points = standard.view();
         params.validate()?;
         if points.nrows() < 2 {
             return Err(OcsvmError::TooFewPoints(points.nrows()).into());
@@ -71,7 +75,7 @@ impl OneClassSvm {
             alpha: support.iter().map(|&i| solution.alpha[i]).collect(),
             rho: solution.rho,
             nu: Some(params.nu),
-            points: points.to_owned(),
+            points: points.as_standard_layout().into_owned(),
             n_iter: solution.iterations,
         };
         model.check_coefficients()?;
@@ -112,7 +116,7 @@ impl OneClassSvm {
             alpha,
             rho,
             nu: None,
-            points: points.to_owned(),
+            points: points.as_standard_layout().into_owned(),
             n_iter: 0,
         };
         model.check_coefficients()?;
