@@ -39,6 +39,9 @@ class Explanation:
     """The exact KDE inlierness beside the random-feature estimate (inlier-rff)."""
     index: Optional[object] = field(default=None, repr=False)
     """The row labels of the DataFrame explained, if any."""
+    seconds: Optional[float] = None
+    """Wall time the library spent computing the explanations (without the Python layer's
+    input checks and conversions)."""
 
     @classmethod
     def _from_core(cls, d, feature_names, index=None):
@@ -55,6 +58,7 @@ class Explanation:
             cluster=d["cluster"],
             exact_score=d["exact_score"],
             index=index,
+            seconds=d.get("seconds"),
         )
 
     def __len__(self):

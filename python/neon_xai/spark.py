@@ -62,6 +62,7 @@ def explain_spark(
     n_features=2500,
     trials=1,
     random_state=0,
+    max_model_mb=1024,
 ):
     """Explain every row of the Spark DataFrame ``df`` with ``model`` (a fitted estimator).
 
@@ -71,6 +72,12 @@ def explain_spark(
     cluster target, ``cluster``; ``score = Σ relevance + dissipated`` on every row. The options
     are those of ``explain``; the result of each row equals the in-process one. A row with a
     missing or non-finite value fails the job with a message naming its column.
+
+    The model travels as its model file, which carries the training points (about 20 bytes per
+    value: a KDE of 10^6 points × 10 features is 200 MB); each executor keeps one copy and each
+    Python worker one parsed copy (8 bytes per value). A model file larger than
+    ``max_model_mb`` is refused: fit on a random subsample of the training rows instead (for a
+    KDE, explanation cost per row also grows with the number of training points).
     """
     from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
@@ -102,6 +109,13 @@ def explain_spark(
     )
 
     text = core.to_json()
+    size_mb = len(text.encode()) / 2**20
+    if size_mb > max_model_mb:
+        raise NeonError(
+            f"the model file is {size_mb:.0f} MB (max_model_mb={max_model_mb}): every executor "
+            f"would hold a copy of its {core.n_training_rows} training rows; fit on a random "
+            "subsample of them, or raise max_model_mb if the executors have the memory"
+        )
     digest = hashlib.sha256(text.encode()).hexdigest()
     shared = df.sparkSession.sparkContext.broadcast(text)
     options = dict(

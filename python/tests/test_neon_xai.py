@@ -109,6 +109,20 @@ def test_save_and_load_round_trip(tmp_path):
     np.testing.assert_array_equal(back.explain(X[:5]).relevance, km.explain(X[:5]).relevance)
 
 
+def test_estimators_pickle_and_deepcopy_with_the_same_numbers():
+    import copy
+    import pickle
+
+    X = blobs()
+    for est in [neon_xai.KDE(gamma=0.5), neon_xai.GaussianMixture(n_components=3)]:
+        est.fit(np.asfortranarray(X))
+        e = est.explain(X[:10])
+        for twin in [pickle.loads(pickle.dumps(est)), copy.deepcopy(est)]:
+            assert twin.get_params() == est.get_params()
+            np.testing.assert_array_equal(twin.explain(X[:10]).relevance, e.relevance)
+            np.testing.assert_array_equal(twin.explain(X[:10]).score, e.score)
+
+
 def test_chosen_cluster_and_baselines():
     X = blobs()
     km = neon_xai.KMeans(n_clusters=3).fit(X)
@@ -432,5 +446,7 @@ def test_spark_explanations_equal_the_in_process_ones_row_by_row():
             explain_spark(df.drop("Grocery"), neon_xai.KDE(gamma=1.0).fit(wholesale()))
         with pytest.raises(neon_xai.NeonError, match="not fitted"):
             explain_spark(df, neon_xai.KDE(gamma=1.0), columns=SPENDING)
+        with pytest.raises(neon_xai.NeonError, match="440 training rows"):
+            explain_spark(df, neon_xai.KDE(gamma=1.0).fit(wholesale()), max_model_mb=0.01)
     finally:
         spark.stop()

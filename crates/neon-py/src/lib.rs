@@ -258,10 +258,6 @@ fn explanation_dict<'py>(
     let column =
         |f: &dyn Fn(&Explanation) -> f64| -> Array1<f64> { explanations.iter().map(f).collect() };
     let dict = PyDict::new(py);
-    dict.set_item(
-        "row",
-        explanations.iter().map(|e| e.row).collect::<Vec<_>>(),
-    )?;
     dict.set_item("score", column(&|e| e.score).into_pyarray(py))?;
     dict.set_item("relevance", relevance.into_pyarray(py))?;
     dict.set_item(
@@ -374,6 +370,13 @@ impl Model {
     /// The model file as JSON text.
     fn to_json(&self) -> PyResult<String> {
         self.file.to_json().map_err(neon_err)
+    }
+
+    /// Pickling (and `copy.deepcopy`): the model travels as its model file, which round-trips
+    /// every number exactly.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let rebuild = py.get_type::<Model>().getattr("from_json")?;
+        Ok((rebuild, (self.to_json()?,)))
     }
 
     /// Read a model file (as `neon fit` writes it).
@@ -511,12 +514,18 @@ impl Model {
         let rows: Vec<usize> = (0..n_rows).collect();
         let mut explanations: Vec<Explanation> = Vec::with_capacity(n_rows);
         let progress = Progress::new(progress, n_rows);
+        // wall time inside the library (the cost without this layer's checks and copies)
+        let mut library = Duration::ZERO;
         if method == Method::Neon {
+            let start = Instant::now();
             let batch = BatchExplainer::new(model, target, &options, &Compute::default(), n_rows)
                 .map_err(neon_err)?;
+            library += start.elapsed();
             for chunk in rows.chunks(CHUNK_ROWS) {
-                explanations
-                    .extend(py.detach(|| batch.explain(queries, chunk, &|n| progress.add(n))));
+                let start = Instant::now();
+                let part = py.detach(|| batch.explain(queries, chunk, &|n| progress.add(n)));
+                library += start.elapsed();
+                explanations.extend(part);
                 interrupted(py)?;
             }
         } else {
@@ -528,6 +537,7 @@ impl Model {
             };
             method_options.validate().map_err(neon_err)?;
             for chunk in rows.chunks(CHUNK_ROWS) {
+                let start = Instant::now();
                 let part = py
                     .detach(|| {
                         explain_rows_with(
@@ -542,6 +552,7 @@ impl Model {
                         )
                     })
                     .map_err(neon_err)?;
+                library += start.elapsed();
                 explanations.extend(part.into_iter().map(|e| e.explanation));
                 interrupted(py)?;
             }
@@ -560,6 +571,7 @@ impl Model {
         )?;
         dict.set_item("beta", beta.unwrap_or_else(|| model.model().default_beta()))?;
         dict.set_item("method", method.to_string())?;
+        dict.set_item("seconds", library.as_secs_f64())?;
         Ok(dict)
     }
 
