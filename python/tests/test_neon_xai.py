@@ -404,7 +404,9 @@ def test_plots_draw_the_relevances_and_the_conservation():
 # ------------------------------------------------------------------ Spark
 
 
-def test_spark_explanations_equal_the_in_process_ones_row_by_row():
+@pytest.fixture(scope="module")
+def spark():
+    """A local[2] Spark session (skipped without pyspark, unless NEON_REQUIRE_SPARK=1)."""
     if os.environ.get("NEON_REQUIRE_SPARK") == "1":
         import pyspark  # noqa: F401  (a missing pyspark fails the run)
     else:
@@ -413,40 +415,67 @@ def test_spark_explanations_equal_the_in_process_ones_row_by_row():
 
     from pyspark.sql import SparkSession
 
-    from neon_xai.spark import explain_spark, relevance_column
-
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    spark = (
+    session = (
         SparkSession.builder.master("local[2]").appName("neon-xai-test")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "100")
         .getOrCreate()
     )
-    try:
-        frame = wholesale()
-        frame.insert(0, "id", np.arange(len(frame)))
-        df = spark.createDataFrame(frame).repartition(3)
-        for est, target in [
-            (neon_xai.KDE(gamma=1.0).fit(wholesale()), "outlier"),
-            (neon_xai.KMeans(n_clusters=6).fit(wholesale()), "cluster"),
-        ]:
-            out = explain_spark(df, est, columns=SPENDING, target=target).toPandas()
-            out = out.sort_values("id").reset_index(drop=True)
-            assert list(out.columns[:7]) == ["id"] + SPENDING
-            ours = est.explain(wholesale(), target=target)
-            np.testing.assert_array_equal(out["score"].to_numpy(), ours.score)
-            rel = out[[relevance_column(f) for f in SPENDING]].to_numpy()
-            np.testing.assert_array_equal(rel, ours.relevance)
-            np.testing.assert_array_equal(out["dissipated"].to_numpy(), ours.dissipated)
-            if target == "cluster":
-                np.testing.assert_array_equal(out["cluster"].to_numpy(), ours.cluster)
-        with pytest.raises(neon_xai.NeonError, match="Grocery"):
-            explain_spark(df.drop("Grocery"), neon_xai.KDE(gamma=1.0).fit(wholesale()))
-        with pytest.raises(neon_xai.NeonError, match="not fitted"):
-            explain_spark(df, neon_xai.KDE(gamma=1.0), columns=SPENDING)
-        with pytest.raises(neon_xai.NeonError, match="440 training rows"):
-            explain_spark(df, neon_xai.KDE(gamma=1.0).fit(wholesale()), max_model_mb=0.01)
-    finally:
-        spark.stop()
+    yield session
+    session.stop()
+
+
+def test_spark_explanations_equal_the_in_process_ones_row_by_row(spark):
+    from neon_xai.spark import explain_spark, relevance_column
+
+    frame = wholesale()
+    frame.insert(0, "id", np.arange(len(frame)))
+    df = spark.createDataFrame(frame).repartition(3)
+    for est, target in [
+        (neon_xai.KDE(gamma=1.0).fit(wholesale()), "outlier"),
+        (neon_xai.KMeans(n_clusters=6).fit(wholesale()), "cluster"),
+    ]:
+        out = explain_spark(df, est, columns=SPENDING, target=target).toPandas()
+        out = out.sort_values("id").reset_index(drop=True)
+        assert list(out.columns[:7]) == ["id"] + SPENDING
+        ours = est.explain(wholesale(), target=target)
+        np.testing.assert_array_equal(out["score"].to_numpy(), ours.score)
+        rel = out[[relevance_column(f) for f in SPENDING]].to_numpy()
+        np.testing.assert_array_equal(rel, ours.relevance)
+        np.testing.assert_array_equal(out["dissipated"].to_numpy(), ours.dissipated)
+        if target == "cluster":
+            np.testing.assert_array_equal(out["cluster"].to_numpy(), ours.cluster)
+    with pytest.raises(neon_xai.NeonError, match="Grocery"):
+        explain_spark(df.drop("Grocery"), neon_xai.KDE(gamma=1.0).fit(wholesale()))
+    with pytest.raises(neon_xai.NeonError, match="not fitted"):
+        explain_spark(df, neon_xai.KDE(gamma=1.0), columns=SPENDING)
+    with pytest.raises(neon_xai.NeonError, match="440 training rows"):
+        explain_spark(df, neon_xai.KDE(gamma=1.0).fit(wholesale()), max_model_mb=0.01)
+
+
+# ------------------------------------------------------------------ the README
+
+
+def test_the_readmes_python_examples_run(tmp_path, spark, monkeypatch):
+    """Every ```python block of the README's Python section runs as written (``spark_df``: the
+    Wholesale spending columns as a Spark DataFrame)."""
+    pytest.importorskip("sklearn")
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("\n## Python\n"):]
+    section = section[: section.index("\n## ", 1)]
+    blocks = [b.split("```", 1)[0] for b in section.split("```python\n")[1:]]
+    assert len(blocks) == 2
+    (tmp_path / "data").symlink_to(REPO / "data")
+    monkeypatch.chdir(tmp_path)
+    spark_df = spark.createDataFrame(wholesale())
+    namespace = {"spark_df": spark_df}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "kde.json").exists()
+    out = namespace["out"].toPandas()
+    assert len(out) == 440 and "relevance_Milk" in out.columns
