@@ -99,7 +99,16 @@ pub enum Command {
     /// pixels (§5.2, Appendix A): heatmap PNGs, raw relevance (.npy), location scores, JSON.
     #[command(after_help = IMAGE_EXAMPLES)]
     ExplainImage(crate::commands::image::ExplainImageArgs),
+    /// Chart explanations written by `neon explain --format json`: a bar chart and a waterfall
+    /// of each chosen row and a summary over every row, as PNG and SVG.
+    #[command(after_help = PLOT_EXAMPLES)]
+    Plot(crate::commands::plot::PlotArgs),
 }
+
+const PLOT_EXAMPLES: &str = "Examples:
+  neon explain --model kde.json --target outlier --leave-one-out --format json -o e.json
+  neon plot e.json --out-dir plots --rows 337,338
+  neon explain --model km.json --data new.csv --target cluster --format json | neon plot - -o plots";
 
 /// Data input options shared by the fit commands.
 #[derive(Debug, Args)]

@@ -55,18 +55,20 @@ impl ColorMap {
     }
 }
 
-/// The ten categorical colours (matplotlib's `tab10`), used for clusters and series.
+/// The ten categorical colours, used for clusters and series: matplotlib's `tab10` with its
+/// blue, red and cyan replaced (gold, dark magenta, dark grey), so that a cluster's colour never reads as the
+/// sign of a relevance ([`Rgb::POSITIVE`] red, [`Rgb::NEGATIVE`] blue).
 pub const CATEGORICAL: [Rgb; 10] = [
-    Rgb(31, 119, 180),
+    Rgb(230, 171, 2),
     Rgb(255, 127, 14),
     Rgb(44, 160, 44),
-    Rgb(214, 39, 40),
+    Rgb(153, 0, 153),
     Rgb(148, 103, 189),
     Rgb(140, 86, 75),
     Rgb(227, 119, 194),
     Rgb(127, 127, 127),
     Rgb(188, 189, 34),
-    Rgb(23, 190, 207),
+    Rgb(60, 60, 60),
 ];
 
 /// The categorical colour of category `index` (cycling after ten).
@@ -271,6 +273,19 @@ pub fn overlay_png(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cluster_colours_never_read_as_a_relevance_sign() {
+        let distance = |a: Rgb, b: Rgb| {
+            let d = |x: u8, y: u8| (f64::from(x) - f64::from(y)).powi(2);
+            (d(a.0, b.0) + d(a.1, b.1) + d(a.2, b.2)).sqrt()
+        };
+        for c in CATEGORICAL {
+            for sign in [Rgb::POSITIVE, Rgb::NEGATIVE] {
+                assert!(distance(c, sign) > 80.0, "{c:?} is close to {sign:?}");
+            }
+        }
+    }
     use ndarray::{array, Array3};
 
     fn decode(png: &[u8]) -> RgbImage {

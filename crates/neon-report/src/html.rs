@@ -420,7 +420,7 @@ table { border-collapse: collapse; margin: 1rem 0; font-size: .95rem; }
 caption { caption-side: top; text-align: left; padding-bottom: .4rem; }
 th, td { padding: .35rem .8rem; border-bottom: 1px solid #e3e3e3; text-align: left; }
 th { background: #f0f0f0; }
-table.data td { font-variant-numeric: tabular-nums; }
+table.data td { font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.claims tr.holds td.verdict { color: #1a7f37; background: #e8f5ec; font-weight: bold; text-align: center; }
 table.claims tr.fails td.verdict { color: #b42318; background: #fdecea; font-weight: bold; text-align: center; }
 .params { margin: 1rem 0; }

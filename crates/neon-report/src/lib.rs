@@ -57,6 +57,7 @@ mod tsne;
 
 pub use charts::{
     BarChart, BarSeries, BoxGroup, BoxPlots, BoxStats, Curve, LineChart, Orientation, ScatterMap,
+    StripChart,
 };
 pub use color::{
     categorical, heatmap_png, linear_unit, overlay_png, seismic, symmetric_unit, viridis, ColorMap,

@@ -7,6 +7,7 @@ pub mod evaluate;
 mod explain;
 mod fit;
 pub mod image;
+pub mod plot;
 
 use crate::cli::{Cli, Command};
 
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evaluate(args) => evaluate::run(args, show_progress),
         Command::Bench(args) => bench::run(args, show_progress),
         Command::ExplainImage(args) => image::explain_image(args, show_progress),
+        Command::Plot(args) => plot::run(args),
     }
 }

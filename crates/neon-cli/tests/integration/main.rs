@@ -6,5 +6,6 @@ mod common;
 mod evaluate;
 mod explain_image;
 mod hostile;
+mod plot;
 mod schema;
 mod stream;

@@ -33,6 +33,7 @@ pub struct BarSeries {
     name: String,
     values: Vec<f64>,
     errors: Option<Vec<f64>>,
+    starts: Option<Vec<f64>>,
     color: Option<Rgb>,
 }
 
@@ -43,6 +44,7 @@ impl BarSeries {
             name: name.into(),
             values: values.into(),
             errors: None,
+            starts: None,
             color: None,
         }
     }
@@ -50,6 +52,14 @@ impl BarSeries {
     /// Error bars: `value ± errors[i]` (non-negative, one per category).
     pub fn errors(mut self, errors: impl Into<Vec<f64>>) -> Self {
         self.errors = Some(errors.into());
+        self
+    }
+
+    /// Floating bars: bar `i` spans `starts[i]` to `starts[i] + values[i]` instead of starting
+    /// at zero (a waterfall: each bar starts where the running sum of the earlier ones ends).
+    /// Error bars are drawn around the bar's end.
+    pub fn starts(mut self, starts: impl Into<Vec<f64>>) -> Self {
+        self.starts = Some(starts.into());
         self
     }
 
@@ -172,6 +182,10 @@ impl BarChart {
         for s in &self.series {
             check_len(format!("bar series {:?}", s.name), n, s.values.len())?;
             check_finite("bar values", &s.values)?;
+            if let Some(starts) = &s.starts {
+                check_len(format!("bar starts of {:?}", s.name), n, starts.len())?;
+                check_finite("bar starts", starts)?;
+            }
             if let Some(errors) = &s.errors {
                 check_len(format!("error bars of {:?}", s.name), n, errors.len())?;
                 check_finite("error bars", errors)?;
@@ -209,7 +223,8 @@ impl BarChart {
         let ends = self.series.iter().flat_map(|s| {
             s.values.iter().enumerate().flat_map(move |(i, &v)| {
                 let e = s.errors.as_ref().map_or(0.0, |e| e[i]);
-                [v - e, v + e]
+                let b = s.starts.as_ref().map_or(0.0, |b| b[i]);
+                [b, b + v - e, b + v + e]
             })
         });
         let (lo, hi) = min_max(ends.chain([0.0]));
@@ -342,8 +357,9 @@ impl Draw for BarChart {
             let bars = s.values.iter().enumerate().map(|(i, &v)| {
                 let (a, b) = bar_span(i, k);
                 let (color, alpha) = self.fill(k, v);
+                let base = s.starts.as_ref().map_or(0.0, |starts| starts[i]);
                 Rectangle::new(
-                    [pt(a, 0.0), pt(b, v)],
+                    [pt(a, base), pt(b, base + v)],
                     color.to_plotters().mix(alpha).filled(),
                 )
             });
@@ -355,6 +371,7 @@ impl Draw for BarChart {
         for (k, s) in self.series.iter().enumerate() {
             let Some(errors) = &s.errors else { continue };
             for (i, (&v, &e)) in s.values.iter().zip(errors).enumerate() {
+                let v = v + s.starts.as_ref().map_or(0.0, |starts| starts[i]);
                 let (a, b) = bar_span(i, k);
                 let mid = 0.5 * (a + b);
                 let cap = 0.25 * (b - a);
@@ -453,6 +470,22 @@ mod tests {
             .series(BarSeries::new("s", vec![1.0, 2.0]).errors(vec![0.5, 0.5]));
         let (lo, hi) = chart.value_range();
         assert!(lo < 0.0 && hi > 2.5);
+    }
+
+    #[test]
+    fn floating_bars_span_from_their_start_and_the_range_covers_them() {
+        // b floats from 2 to 3: the axis must reach 3, which no value reaches alone
+        let chart = BarChart::new("waterfall", ["a", "b", "= total"])
+            .series(BarSeries::new("step", vec![2.0, 1.0, 0.5]).starts(vec![0.0, 2.0, 0.0]));
+        let (lo, hi) = chart.value_range();
+        assert!(
+            lo <= 0.0 && hi >= 3.0,
+            "range {lo}..{hi} covers the running sum"
+        );
+        assert!(chart.render().is_ok());
+        let short = BarChart::new("waterfall", ["a", "b"])
+            .series(BarSeries::new("step", vec![1.0, 2.0]).starts(vec![0.0]));
+        assert!(short.render().is_err(), "one start per bar");
     }
 
     #[test]

@@ -6,11 +6,13 @@ mod bar;
 mod boxplot;
 mod line;
 mod scatter;
+mod strip;
 
 pub use bar::{BarChart, BarSeries, Orientation};
 pub use boxplot::{BoxGroup, BoxPlots, BoxStats};
 pub use line::{Curve, LineChart};
 pub use scatter::ScatterMap;
+pub use strip::StripChart;
 
 #[cfg(test)]
 pub(crate) mod test_support {

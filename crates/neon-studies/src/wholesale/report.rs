@@ -64,7 +64,14 @@ pub fn write_report(r: &WholesaleResults, out_dir: &Path) -> Result<ReportFiles>
     html.params_titled(
         "Parameters",
         [
-            ("data", r.params.data.display().to_string()),
+            // the file's name, not the reader's folder layout
+            (
+                "data",
+                r.params.data.file_name().map_or_else(
+                    || r.params.data.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+            ),
             ("seed", r.params.seed.to_string()),
             ("KDE γ", r.params.gamma.to_string()),
             ("outlier β", r.kde.beta.to_string()),
