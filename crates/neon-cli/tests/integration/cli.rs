@@ -447,6 +447,16 @@ fn output_folders_are_out_dir_and_old_names_still_work() {
         assert!(run.status.success(), "{flag}: {}", stderr(&run));
         assert!(out.join("report.html").is_file(), "{flag}");
     }
+    // what a first reader asked of the Wholesale report: the data file by its name, not the
+    // reader's folders; instance 339's random-feature explanation called what it is
+    let html =
+        std::fs::read_to_string(dir.path().join("out-dir").join("report.html")).expect("report");
+    assert!(html.contains("<dt>data</dt><dd>wholesale_customers.csv</dd>"));
+    assert!(
+        html.contains("Row 338: the random-feature estimate")
+            && html.contains("random-feature explanation is noise"),
+        "the noise of row 338's estimate is said"
+    );
     for command in [
         vec!["demo", "wholesale", "--help"],
         vec!["explain-image", "--help"],

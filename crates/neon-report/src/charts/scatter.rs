@@ -3,7 +3,7 @@
 
 use ndarray::ArrayView2;
 use plotters::coord::Shift;
-use plotters::element::{Circle, Cross, EmptyElement, Rectangle, Text};
+use plotters::element::{Circle, EmptyElement, Rectangle, Text};
 use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend};
 use plotters::style::{Color, BLACK};
 
@@ -424,10 +424,14 @@ impl Draw for ScatterMap {
         chart.draw_series(dots).map_err(draw_err)?;
 
         let label_font = text_style(LABEL_SIZE).color(&BLACK);
+        // a highlighted point is drawn again on top, in its own colour, inside a black ring: the
+        // mark shows where it is without hiding what colour it has
+        let ring = i32::try_from(radius).unwrap_or(3) + 6;
         let marks = self.highlights.iter().map(|(i, label)| {
             EmptyElement::at(self.points[*i])
-                + Cross::new((0, 0), 8, BLACK.stroke_width(3))
-                + Text::new(label.clone(), (10, -22), label_font.clone())
+                + Circle::new((0, 0), radius + 1, colors[*i].to_plotters().filled())
+                + Circle::new((0, 0), ring, BLACK.stroke_width(3))
+                + Text::new(label.clone(), (ring + 2, -ring - 14), label_font.clone())
         });
         chart.draw_series(marks).map_err(draw_err)?;
         Ok(())
@@ -479,6 +483,20 @@ mod tests {
             ],
         );
         assert_png(&fig, (760, 640));
+        // each highlight: its point redrawn in its own colour, and an unfilled ring around it
+        let circles = fig.svg.matches("<circle").count();
+        assert_eq!(
+            circles,
+            120 + 2 * 2,
+            "120 points, then a dot and a ring per highlight"
+        );
+        let unfilled = fig
+            .svg
+            .split("<circle")
+            .skip(1)
+            .filter(|c| c[..c.find('>').unwrap_or(c.len())].contains("fill=\"none\""))
+            .count();
+        assert_eq!(unfilled, 2, "one ring per highlight");
     }
 
     #[test]
