@@ -109,14 +109,15 @@ def explain_spark(
     )
 
     text = core.to_json()
-    size_mb = len(text.encode()) / 2**20
+    encoded = text.encode()
+    size_mb = len(encoded) / 2**20
     if size_mb > max_model_mb:
         raise NeonError(
             f"the model file is {size_mb:.0f} MB (max_model_mb={max_model_mb}): every executor "
             f"would hold a copy of its {core.n_training_rows} training rows; fit on a random "
             "subsample of them, or raise max_model_mb if the executors have the memory"
         )
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256(encoded).hexdigest()
     shared = df.sparkSession.sparkContext.broadcast(text)
     options = dict(
         target=target,

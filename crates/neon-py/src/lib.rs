@@ -345,14 +345,7 @@ impl Model {
         let names = feature_names.unwrap_or_else(|| (0..d).map(|i| format!("x{i}")).collect());
         check_values(points.view(), &names)?;
         let items = self::matrix(matrix)?.view().to_owned();
-        let reads: Vec<FitParam> = entry
-            .params
-            .iter()
-            .filter(|p| import.uses.contains(&p.name))
-            .chain(import.params)
-            .copied()
-            .collect();
-        let values = fit_values(&reads, params)?;
+        let values = fit_values(&entry.import_params().unwrap_or_default(), params)?;
         let model = (import.build)(items, &values, points.view()).map_err(neon_err)?;
         Ok(Model {
             file: ModelFile::new(names, FittedTransform::identity(), model),

@@ -4,7 +4,7 @@ use crate::cli::{DataArgs, FitArgs};
 use ndarray::Array2;
 use neon_xai::data::transform::parse_steps;
 use neon_xai::data::{FittedTransform, MissingValues};
-use neon_xai::models::{entry, FitParam, FitValues, Model};
+use neon_xai::models::{entry, FitValues, Model};
 use neon_xai::{Dataset, ModelFile};
 
 /// Load the data and fit its transform.
@@ -31,13 +31,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             columns.extend(import.extra_columns.iter().map(|c| c.to_string()));
             let matrix = Dataset::load(path, Some(&columns))
                 .map_err(|e| anyhow::anyhow!("--{}: {e}", import.name.replace('_', "-")))?;
-            let params: Vec<FitParam> = entry
-                .params
-                .iter()
-                .filter(|p| import.uses.contains(&p.name))
-                .chain(import.params)
-                .copied()
-                .collect();
+            let params = entry.import_params().unwrap_or_default();
             let checked = FitValues::new(&params, &args.values, false)?;
             (import.build)(matrix.values().to_owned(), &checked, values.view())?
         }

@@ -221,6 +221,19 @@ pub const REGISTRY: &[ModelEntry] = &[
 ];
 
 impl ModelEntry {
+    /// The parameters an import of this model reads: the fit parameters it uses (a one-class
+    /// SVM's `gamma`), then its own (`rho`); `None` when the model is not imported.
+    pub fn import_params(&self) -> Option<Vec<FitParam>> {
+        self.import.map(|import| {
+            self.params
+                .iter()
+                .filter(|p| import.uses.contains(&p.name))
+                .chain(import.params)
+                .copied()
+                .collect()
+        })
+    }
+
     /// The targets the model explains (the first is the default).
     pub fn targets(&self) -> impl Iterator<Item = Target> + '_ {
         self.capabilities.iter().map(|(t, _)| *t)
