@@ -19,7 +19,7 @@ lines=$(grep -cv '^\s*\(#\|$\)' "$scratch/tour.sh" || true)
 echo "run-tour: $lines commands" >&2
 cd "$scratch"
 PATH="$scratch/bin:$PATH" bash -euo pipefail -x tour.sh > tour.out
-for f in kde.json kde-loo.json kde-diag.json km.json km3.json svm.json gmm.json explanations.parquet new.arrow plots/row-338-waterfall.png plots/summary.svg; do
+for f in kde.json kde-loo.json kde-diag.json km.json km3.json svm.json gmm.json explanations.parquet new.arrow plots/row-338-waterfall.png plots/summary.svg charts/row-338-bar.png explore-kde/report.html explore-km/report.html; do
   [ -s "$f" ] || { echo "run-tour: the tour did not write $f" >&2; exit 1; }
 done
 echo "run-tour: ok" >&2

@@ -38,7 +38,8 @@ const EXPLAIN_EXAMPLES: &str = "Examples:
   neon explain --model kde.json --leave-one-out --rows 337,338 --target outlier
   neon explain --model km.json --data data/examples/new_customers.csv --target cluster --rule midpoint --format json
   neon explain --model kde.json --data big.csv --target outlier --chunk-rows 100000 -o relevance.parquet
-  neon explain --model kde.json --leave-one-out --target outlier --method shapley-exact --rows 0,1,2";
+  neon explain --model kde.json --leave-one-out --target outlier --method shapley-exact --rows 0,1,2
+  neon explain --model kde.json --leave-one-out --target outlier --rows 337,338 --plot charts";
 
 const DEMO_EXAMPLES: &str = "Examples:
   neon demo wholesale --out-dir report
@@ -103,7 +104,17 @@ pub enum Command {
     /// of each chosen row and a summary over every row, as PNG and SVG.
     #[command(after_help = PLOT_EXAMPLES)]
     Plot(crate::commands::plot::PlotArgs),
+    /// Write an interactive HTML report of a model's explanations on many rows: a map to hover
+    /// and click (each row's raw values and explanation), the top rows, per-cluster and global
+    /// tables, conservation statistics; one self-contained file that opens offline.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(crate::commands::report::ReportArgs),
 }
+
+const REPORT_EXAMPLES: &str = "Examples:
+  neon report --model kde.json --leave-one-out --target outlier --out-dir explore
+  neon report --model km.json --data customers.csv --id-column customer_id --map pca -o explore
+  neon report --model kde.json --leave-one-out --methods occlusion,shapley-exact --unit m.u. -o explore";
 
 const PLOT_EXAMPLES: &str = "Examples:
   neon explain --model kde.json --target outlier --leave-one-out --format json -o e.json
@@ -452,6 +463,11 @@ pub struct ExplainArgs {
     /// score and dissipated part.
     #[arg(long)]
     pub summary: bool,
+    /// Also chart the explanations into this folder, as `neon plot` does: a bar chart and a
+    /// waterfall of each row (the 5 of highest score when there are more) and a summary over
+    /// all rows, PNG and SVG.
+    #[arg(long, value_name = "DIR", conflicts_with = "summary")]
+    pub plot: Option<PathBuf>,
     #[command(flatten)]
     pub scale: ScaleArgs,
 }

@@ -52,6 +52,11 @@ impl DelayedProgress {
         }
     }
 
+    /// Steps done so far.
+    pub fn position(&self) -> u64 {
+        self.bar.position()
+    }
+
     /// Remove the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

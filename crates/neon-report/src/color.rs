@@ -166,10 +166,7 @@ pub fn linear_unit(value: f64, min: f64, max: f64) -> f64 {
 fn colorize(values: ArrayView2<f64>, symmetric: bool) -> Vec<Rgb> {
     if symmetric {
         let max_abs = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        values
-            .iter()
-            .map(|&v| seismic(symmetric_unit(v, max_abs)))
-            .collect()
+        colorize_scaled(values, max_abs)
     } else {
         let (min, max) = values
             .iter()
@@ -180,6 +177,26 @@ fn colorize(values: ArrayView2<f64>, symmetric: bool) -> Vec<Rgb> {
             .iter()
             .map(|&v| viridis(linear_unit(v, min, max)))
             .collect()
+    }
+}
+
+/// Colour every value with [`seismic`], ±`max_abs` at the ends.
+fn colorize_scaled(values: ArrayView2<f64>, max_abs: f64) -> Vec<Rgb> {
+    values
+        .iter()
+        .map(|&v| seismic(symmetric_unit(v, max_abs)))
+        .collect()
+}
+
+fn check_scale(max_abs: f64) -> Result<(), ReportError> {
+    if max_abs.is_finite() && max_abs >= 0.0 {
+        Ok(())
+    } else {
+        Err(ReportError::OutOfRange {
+            what: "heatmap scale",
+            range: "[0, ∞)",
+            value: max_abs,
+        })
     }
 }
 
@@ -228,6 +245,21 @@ pub fn heatmap_png(values: ArrayView2<f64>, symmetric: bool) -> Result<Vec<u8>, 
     encode_png(&rgb, w, h)
 }
 
+/// Like [`heatmap_png`] for relevance (`symmetric = true`), but scaled by a given `max_abs`
+/// instead of the map's own largest absolute value: ±`max_abs` are the extreme colours and
+/// larger values saturate. One `max_abs` for several maps puts them on a common scale (see
+/// [`crate::HeatmapScale`]).
+pub fn heatmap_png_scaled(values: ArrayView2<f64>, max_abs: f64) -> Result<Vec<u8>, ReportError> {
+    check_heat(&values)?;
+    check_scale(max_abs)?;
+    let (w, h) = dims(values.nrows(), values.ncols())?;
+    let rgb: Vec<u8> = colorize_scaled(values, max_abs)
+        .into_iter()
+        .flat_map(Rgb::to_array)
+        .collect();
+    encode_png(&rgb, w, h)
+}
+
 /// Blend a signed relevance heatmap over an RGB image and encode the result as PNG.
 ///
 /// `image` has shape `(height, width, 3)` (an `image::RgbImage` is viewed as one with
@@ -240,6 +272,20 @@ pub fn overlay_png(
     alpha: f64,
 ) -> Result<Vec<u8>, ReportError> {
     check_heat(&heat)?;
+    let max_abs = heat.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    overlay_png_scaled(image, heat, alpha, max_abs)
+}
+
+/// Like [`overlay_png`], with the heatmap scaled by a given `max_abs` (see
+/// [`heatmap_png_scaled`]).
+pub fn overlay_png_scaled(
+    image: ArrayView3<u8>,
+    heat: ArrayView2<f64>,
+    alpha: f64,
+    max_abs: f64,
+) -> Result<Vec<u8>, ReportError> {
+    check_heat(&heat)?;
+    check_scale(max_abs)?;
     if !(0.0..=1.0).contains(&alpha) {
         return Err(ReportError::OutOfRange {
             what: "overlay alpha",
@@ -260,7 +306,7 @@ pub fn overlay_png(
         });
     }
     let (w, h) = dims(ih, iw)?;
-    let colors = colorize(heat, true);
+    let colors = colorize_scaled(heat, max_abs);
     let mut out = RgbImage::new(w, h);
     for ((y, x, c), &base) in image.indexed_iter() {
         let tint = colors[y * iw + x].to_array()[c];
@@ -384,6 +430,29 @@ mod tests {
         assert!(cold[2] > cold[0]);
         let unchanged = decode(&overlay_png(image.view(), heat.view(), 0.0).expect("png"));
         assert!(unchanged.pixels().all(|p| p.0 == [100, 100, 100]));
+    }
+
+    #[test]
+    fn a_given_scale_replaces_the_maps_own() {
+        let heat = array![[1.0, 0.0, -4.0]];
+        let own = decode(&heatmap_png(heat.view(), true).expect("png"));
+        let same = decode(&heatmap_png_scaled(heat.view(), 4.0).expect("png"));
+        assert_eq!(own, same);
+        let common = decode(&heatmap_png_scaled(heat.view(), 8.0).expect("png"));
+        assert_eq!(common.get_pixel(0, 0).0, seismic(0.5625).to_array());
+        assert_eq!(common.get_pixel(1, 0).0, [255, 255, 255]);
+        assert_eq!(common.get_pixel(2, 0).0, seismic(0.25).to_array());
+        let saturated = decode(&heatmap_png_scaled(heat.view(), 1.0).expect("png"));
+        assert_eq!(saturated.get_pixel(2, 0).0, seismic(0.0).to_array());
+        assert!(matches!(
+            heatmap_png_scaled(heat.view(), f64::NAN),
+            Err(ReportError::OutOfRange { .. })
+        ));
+        let mut image = Array3::<u8>::zeros((1, 3, 3));
+        image.fill(100);
+        let over = decode(&overlay_png_scaled(image.view(), heat.view(), 1.0, 8.0).expect("png"));
+        assert_eq!(over, common);
+        assert!(overlay_png_scaled(image.view(), heat.view(), 0.5, -1.0).is_err());
     }
 
     #[test]

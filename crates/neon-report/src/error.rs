@@ -76,6 +76,10 @@ pub enum ReportError {
         n_points: usize,
     },
 
+    /// The model could not score or explain the rows (bad data, parameters, …).
+    #[error(transparent)]
+    Model(#[from] neon_xai::NeonError),
+
     /// Image and heatmap sizes disagree.
     #[error("image is {image_height}×{image_width} pixels but the heatmap is {heat_height}×{heat_width}")]
     ShapeMismatch {

@@ -121,7 +121,11 @@ impl HtmlReport {
         self.push_table(None, header, rows)
     }
 
-    /// A numbered table ("Table k. caption") with a header row and data rows.
+    /// A numbered table ("Report table k. caption") with a header row and data rows.
+    ///
+    /// The label says "Report table" so that the page's own tables never share a name with
+    /// the tables of a paper the report reproduces (which it calls e.g. "the chapter's
+    /// Table 1").
     pub fn table_with_caption<H, R, C>(
         &mut self,
         caption: impl Into<String>,
@@ -157,7 +161,8 @@ impl HtmlReport {
         self
     }
 
-    /// A numbered figure ("Figure k. caption") showing the figure's SVG inline.
+    /// A numbered figure ("Report figure k. caption") showing the figure's SVG inline; the label
+    /// keeps the page's own figures apart from a chapter's "Fig. k".
     ///
     /// The SVG is trusted markup (as produced by this crate's charts) and is not escaped.
     pub fn figure(&mut self, figure: &Figure, caption: impl Into<String>) -> &mut Self {
@@ -292,7 +297,7 @@ impl HtmlReport {
                         table += 1;
                         let _ = writeln!(
                             out,
-                            "<caption><b>Table {table}.</b> {}</caption>",
+                            "<caption><b>{TABLE_LABEL} {table}.</b> {}</caption>",
                             escape(caption)
                         );
                     }
@@ -321,7 +326,7 @@ impl HtmlReport {
                     }
                     let _ = writeln!(
                         out,
-                        "<figcaption><b>Figure {figure}.</b> {}</figcaption>\n</figure>",
+                        "<figcaption><b>{FIGURE_LABEL} {figure}.</b> {}</figcaption>\n</figure>",
                         escape(caption)
                     );
                 }
@@ -379,7 +384,7 @@ fn write_row(out: &mut String, cell: &str, values: &[String]) {
 }
 
 /// Escape text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -403,6 +408,11 @@ fn inline_svg(svg: &str) -> String {
         .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
         .replacen("<svg ", "<svg role=\"img\" ", 1)
 }
+
+/// The label of the page's numbered tables, distinct from any paper's "Table k".
+const TABLE_LABEL: &str = "Report table";
+/// Label of the page's numbered figures (a chapter's own figures are "Fig. k").
+const FIGURE_LABEL: &str = "Report figure";
 
 /// The page's style sheet: readable text width, quiet tables, green/red verdicts.
 const CSS: &str = r#"body { margin: 0; background: #fafafa; color: #1e1e1e;
@@ -490,9 +500,13 @@ mod tests {
         let report = sample();
         assert_eq!(report.figure_count(), 2);
         let html = report.render();
-        assert!(html.contains("<b>Figure 1.</b> t-SNE map"));
-        assert!(html.contains("<b>Figure 2.</b> Heatmap"));
-        assert!(html.contains("<b>Table 1.</b> Feature values (m.u.)"));
+        assert!(html.contains("<b>Report figure 1.</b> t-SNE map"));
+        assert!(html.contains("<b>Report figure 2.</b> Heatmap"));
+        assert!(html.contains("<b>Report table 1.</b> Feature values (m.u.)"));
+        assert!(
+            !html.contains("<b>Table "),
+            "numbered tables never read as a paper's"
+        );
         assert!(html.contains("<a href=\"#section-2\">Clusters</a>"));
         assert_eq!(html.matches("<section").count(), 2);
         assert_eq!(html.matches("</section>").count(), 2);

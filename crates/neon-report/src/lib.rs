@@ -9,10 +9,15 @@
 //!   inputs, validates them in `render()`, and returns a [`Figure`] holding the same picture as
 //!   SVG text and as PNG bytes. PNG text is drawn with an embedded DejaVu Sans font, so rendering
 //!   needs no system fonts.
-//! - Embedding: [`tsne`] / [`TsneParams`], exact t-SNE, deterministic for a seed.
+//! - Embedding: [`tsne`] / [`TsneParams`], t-SNE deterministic for a seed and any thread count:
+//!   exact, or Barnes-Hut ([`TsneMethod`]) for thousands of rows; [`pca_map`], the first two
+//!   principal components, when a linear map is enough.
 //! - Colour: [`seismic`] (diverging, red positive / blue negative, white at zero), [`viridis`]
 //!   (sequential), [`heatmap_png`] and [`overlay_png`] for pixel relevance.
 //! - Report: [`HtmlReport`], self-contained HTML with numbered figures and a claims table.
+//! - Exploration: [`explore`] computes, for any model and target, the scores, explanations, a
+//!   map and summaries of many rows; [`render_explorer`] makes them an interactive page (hover,
+//!   pin, search; tables of the top rows, clusters, global importance and conservation).
 //!
 //! ```
 //! use ndarray::Array2;
@@ -41,7 +46,7 @@
 //!     .figure(&scatter, "t-SNE map coloured by inlierness.")
 //!     .figure(&bars, "Relevance of each feature for instance 7.");
 //! let html = report.render();
-//! assert!(html.contains("Figure 2."));
+//! assert!(html.contains("Report figure 2."));
 //! # Ok::<(), neon_xai_report::ReportError>(())
 //! ```
 #![deny(missing_docs)]
@@ -49,12 +54,17 @@
 mod charts;
 mod color;
 mod error;
+mod explorer;
 mod figure;
 mod font;
 mod html;
 mod io;
+mod pca;
 mod tsne;
+mod tsne_bh;
+mod tsne_schedule;
 
+pub use charts::{largest_abs, HeatmapPanel, HeatmapScale};
 pub use charts::{
     BarChart, BarSeries, BoxGroup, BoxPlots, BoxStats, Curve, LineChart, Orientation, ScatterMap,
     StripChart,
@@ -63,7 +73,13 @@ pub use color::{
     categorical, heatmap_png, linear_unit, overlay_png, seismic, symmetric_unit, viridis, ColorMap,
     Rgb, CATEGORICAL,
 };
+pub use color::{heatmap_png_scaled, overlay_png_scaled};
 pub use error::ReportError;
+pub use explorer::{
+    explore, render_explorer, BaselineSet, Conservation, ExploreSettings, ExplorerData, MapKind,
+    Stage,
+};
 pub use figure::Figure;
 pub use html::{Claim, HtmlReport};
-pub use tsne::{tsne, TsneParams};
+pub use pca::pca_map;
+pub use tsne::{tsne, TsneMethod, TsneParams};

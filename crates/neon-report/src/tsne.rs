@@ -7,7 +7,8 @@
 //! learning rate `max(n / 12 / 4, 50)`, 1000 iterations in all. The initial map is drawn from
 //! N(0, 10⁻⁸) by a ChaCha8 generator seeded with the given seed, and all sums run in a fixed
 //! order on one thread, so a seed determines the result bit for bit. Fine for n up to a few
-//! thousand points (memory and time grow as n²).
+//! thousand points (memory and time grow as n²); for more, [`TsneMethod::BarnesHut`] runs the
+//! same schedule with sparse affinities and quadtree forces (see `tsne_bh.rs`).
 
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
@@ -16,17 +17,42 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::error::check_finite;
 use crate::error::ReportError;
+use crate::tsne_schedule::{
+    Schedule, ENTROPY_TOLERANCE, INIT_STD, MACHINE_EPSILON, MIN_GAIN, SEARCH_STEPS,
+};
 
-/// Floor on probabilities, as NumPy's double machine epsilon.
-const MACHINE_EPSILON: f64 = f64::EPSILON;
-/// Tolerance on the entropy (nats) in the bandwidth search.
-const ENTROPY_TOLERANCE: f64 = 1e-5;
-/// Steps of the bandwidth search.
-const SEARCH_STEPS: usize = 100;
-/// Smallest per-parameter gain.
-const MIN_GAIN: f64 = 0.01;
-/// Standard deviation of the random initial map.
-const INIT_STD: f64 = 1e-4;
+/// How [`TsneParams::fit`] computes the gradient.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TsneMethod {
+    /// Exact O(n²) t-SNE (van der Maaten & Hinton, 2008): dense affinities, all pairwise forces.
+    Exact,
+    /// Barnes-Hut t-SNE (van der Maaten, 2014): affinities of the ⌊3 · perplexity⌋ nearest
+    /// neighbours, repulsion summarised by a quadtree; a cell of width w at distance r from a
+    /// point counts as one body when w / r < `theta` (0 gives exact repulsion, 0.5 is usual).
+    BarnesHut {
+        /// Accuracy of the quadtree summary, in [0, 1].
+        theta: f64,
+    },
+}
+
+impl TsneMethod {
+    /// Up to this many rows [`TsneMethod::auto`] picks the exact method.
+    pub const AUTO_EXACT_MAX: usize = 1000;
+
+    /// Barnes-Hut with the usual θ = 0.5.
+    pub fn barnes_hut() -> Self {
+        TsneMethod::BarnesHut { theta: 0.5 }
+    }
+
+    /// Exact for `n_samples ≤ 1000`, Barnes-Hut with θ = 0.5 above.
+    pub fn auto(n_samples: usize) -> Self {
+        if n_samples <= Self::AUTO_EXACT_MAX {
+            TsneMethod::Exact
+        } else {
+            Self::barnes_hut()
+        }
+    }
+}
 
 /// Hyperparameters of [`TsneParams::fit`]; constructed with the chapter's perplexity and
 /// scikit-learn's defaults for the rest, checked when fitting.
@@ -38,12 +64,13 @@ pub struct TsneParams {
     early_exaggeration: f64,
     exaggeration_iter: usize,
     learning_rate: Option<f64>,
+    method: TsneMethod,
 }
 
 impl TsneParams {
     /// Parameters with the given perplexity (the effective number of neighbours; the chapter
     /// uses 100), seed 0, 1000 iterations, early exaggeration 12 for the first 250 and the
-    /// automatic learning rate.
+    /// automatic learning rate, with the exact method.
     pub fn new(perplexity: f64) -> Self {
         Self {
             perplexity,
@@ -52,7 +79,14 @@ impl TsneParams {
             early_exaggeration: 12.0,
             exaggeration_iter: 250,
             learning_rate: None,
+            method: TsneMethod::Exact,
         }
+    }
+
+    /// Gradient method (default [`TsneMethod::Exact`]; see [`TsneMethod::auto`]).
+    pub fn method(mut self, method: TsneMethod) -> Self {
+        self.method = method;
+        self
     }
 
     /// Seed of the random initial map.
@@ -110,11 +144,30 @@ impl TsneParams {
                 });
             }
         }
+        if let TsneMethod::BarnesHut { theta } = self.method {
+            if !(0.0..=1.0).contains(&theta) {
+                return Err(ReportError::OutOfRange {
+                    what: "Barnes-Hut theta",
+                    range: "[0, 1]",
+                    value: theta,
+                });
+            }
+        }
         Ok(())
     }
 
     /// Embed the rows of `data` (samples × features) in two dimensions: an n × 2 array.
     pub fn fit(&self, data: ArrayView2<f64>) -> Result<Array2<f64>, ReportError> {
+        self.fit_with_progress(data, &|_, _| {})
+    }
+
+    /// [`TsneParams::fit`], calling `progress(done, total)` after each gradient step (`total`
+    /// is the number of iterations). The result does not depend on the callback.
+    pub fn fit_with_progress(
+        &self,
+        data: ArrayView2<f64>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Array2<f64>, ReportError> {
         let n = data.nrows();
         if n == 0 || data.ncols() == 0 {
             return Err(ReportError::Empty {
@@ -123,7 +176,35 @@ impl TsneParams {
         }
         check_finite("t-SNE input", data.iter())?;
         self.validate(n)?;
+        match self.method {
+            TsneMethod::Exact => Ok(self.fit_exact(data, progress)),
+            TsneMethod::BarnesHut { theta } => {
+                let schedule = Schedule {
+                    perplexity: self.perplexity,
+                    seed: self.seed,
+                    n_iter: self.n_iter,
+                    early_exaggeration: self.early_exaggeration,
+                    exaggeration_iter: self.exaggeration_iter,
+                    learning_rate: self.resolved_learning_rate(n),
+                };
+                Ok(crate::tsne_bh::fit(data, &schedule, theta, progress))
+            }
+        }
+    }
 
+    /// The learning rate given, or `max(n / early_exaggeration / 4, 50)`.
+    fn resolved_learning_rate(&self, n: usize) -> f64 {
+        self.learning_rate
+            .unwrap_or_else(|| (n as f64 / self.early_exaggeration / 4.0).max(50.0))
+    }
+
+    /// The exact method on checked input.
+    fn fit_exact(
+        &self,
+        data: ArrayView2<f64>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Array2<f64> {
+        let n = data.nrows();
         let distances = squared_distances(data);
         let p = joint_probabilities(&distances, n, self.perplexity);
         let learning_rate = self
@@ -161,8 +242,9 @@ impl TsneParams {
                     y[i][d] += update[i][d];
                 }
             }
+            progress(iter + 1, self.n_iter);
         }
-        Ok(Array2::from_shape_fn((n, 2), |(i, d)| y[i][d]))
+        Array2::from_shape_fn((n, 2), |(i, d)| y[i][d])
     }
 }
 
@@ -182,7 +264,7 @@ pub fn tsne(data: ArrayView2<f64>, perplexity: f64, seed: u64) -> Result<Array2<
 }
 
 /// Squared Euclidean distances between all rows, as a dense n × n row-major vector.
-fn squared_distances(data: ArrayView2<f64>) -> Vec<f64> {
+pub(crate) fn squared_distances(data: ArrayView2<f64>) -> Vec<f64> {
     let n = data.nrows();
     let mut d = vec![0.0; n * n];
     for i in 0..n {
@@ -202,7 +284,7 @@ fn squared_distances(data: ArrayView2<f64>) -> Vec<f64> {
 
 /// Conditional probabilities p(j|i) of each row, with the bandwidth chosen so that the
 /// entropy equals ln(perplexity), then symmetrised and normalised: P = (P + Pᵀ) / ΣP.
-fn joint_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
+pub(crate) fn joint_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
     let desired_entropy = perplexity.ln();
     let mut p = vec![0.0; n * n];
     let mut row = vec![0.0; n];
@@ -278,7 +360,13 @@ fn joint_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64>
 
 /// Gradient of KL(P ‖ Q) with Student-t Q: ∂C/∂yᵢ = 4 Σⱼ (e·pᵢⱼ − qᵢⱼ)(1 + ‖yᵢ − yⱼ‖²)⁻¹ (yᵢ − yⱼ),
 /// with `e` the early exaggeration. `w` is scratch space for the kernel values.
-fn gradient(p: &[f64], y: &[[f64; 2]], exaggeration: f64, w: &mut [f64], grad: &mut [[f64; 2]]) {
+pub(crate) fn gradient(
+    p: &[f64],
+    y: &[[f64; 2]],
+    exaggeration: f64,
+    w: &mut [f64],
+    grad: &mut [[f64; 2]],
+) {
     let n = y.len();
     let mut sum_w = 0.0;
     for i in 0..n {

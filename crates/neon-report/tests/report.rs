@@ -111,7 +111,7 @@ fn full_report_is_written_and_self_contained() {
     let path = dir.path().join("report.html");
     report.save(&path).expect("save report");
     let html = std::fs::read_to_string(&path).expect("read report");
-    assert!(html.contains("<b>Figure 8.</b> Overlay."));
+    assert!(html.contains("<b>Report figure 8.</b> Overlay."));
     assert!(html.contains("&lt;instance 4&gt;"));
     assert!(!html.contains("http://") && !html.contains("https://"));
     assert_eq!(html.matches("<svg").count(), 6);

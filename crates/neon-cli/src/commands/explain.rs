@@ -227,6 +227,8 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     let total = wanted.map(|w| w.len() as u64).or(source.estimated_rows());
     let progress = DelayedProgress::new(total.unwrap_or(0), "explaining", show_progress);
     let mut summary = args.summary.then(SummaryBuilder::default);
+    // the explanations written, kept for --plot
+    let mut plotted: Option<Vec<Explanation>> = args.plot.as_ref().map(|_| Vec::new());
     let result = (|| -> anyhow::Result<()> {
         if summary.is_none() {
             writer.header(&mut sink, parameters.clone())?;
@@ -265,6 +267,9 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
                     builder.add(&e, group)?;
                 } else {
                     writer.explanation(&mut sink, &e, bound.as_ref())?;
+                    if let Some(kept) = plotted.as_mut() {
+                        kept.push(e);
+                    }
                 }
             }
             if unique.is_none() {
@@ -279,7 +284,12 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
                 if let Some((e, bound, group)) = kept.get(row) {
                     match summary.as_mut() {
                         Some(builder) => builder.add(e, *group)?,
-                        None => writer.explanation(&mut sink, e, bound.as_ref())?,
+                        None => {
+                            writer.explanation(&mut sink, e, bound.as_ref())?;
+                            if let Some(kept) = plotted.as_mut() {
+                                kept.push(e.clone());
+                            }
+                        }
                     }
                 }
             }
@@ -302,10 +312,24 @@ pub fn explain(args: ExplainArgs, show_progress: bool) -> anyhow::Result<()> {
     })();
     progress.finish();
     match result {
-        Ok(()) => sink.commit(),
+        Ok(()) => sink.commit()?,
         Err(e) => {
             sink.abandon();
-            Err(e)
+            return Err(e);
         }
     }
+    if let (Some(dir), Some(explanations)) = (&args.plot, plotted) {
+        for path in super::plot::write_plots(
+            "neon explain",
+            &target.to_string(),
+            &file.feature_names,
+            &method.to_string(),
+            &explanations,
+            None,
+            dir,
+        )? {
+            eprintln!("chart: {}", path.display());
+        }
+    }
+    Ok(())
 }

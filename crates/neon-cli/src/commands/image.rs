@@ -16,6 +16,7 @@ use neon_xai_cnn::preprocess::{load_image, Preprocess, Resize};
 use neon_xai_cnn::{
     explain_input_targets_with, DataSet, ExplainOptions, ImageExplanation, Selection, Target,
 };
+use neon_xai_report::{largest_abs, HeatmapPanel, HeatmapScale};
 use neon_xai_studies::images::anomaly::{AnomalyParams, ReferenceSet, TestImage};
 use neon_xai_studies::images::concepts::{default_scene, ConceptParams};
 use neon_xai_studies::images::output::{slug, Outputs};
@@ -106,6 +107,11 @@ pub struct ExplainImageArgs {
     /// Also write each heatmap over the greyed image, with this opacity of the heatmap.
     #[arg(long, num_args = 0..=1, default_missing_value = "0.6")]
     pub overlay: Option<f64>,
+    /// With several heatmaps (--target cluster): colour them all on one scale, ± the largest
+    /// absolute relevance over all of them, so that equal colours are equal values. Default:
+    /// each heatmap spans ± its own largest absolute value.
+    #[arg(long)]
+    pub common_scale: bool,
     /// Seed of the random features and of k-means.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -365,6 +371,7 @@ fn summary_json(
         "preprocess": preprocess.name(),
         "resize_shorter_side": if args.size == 0 { None } else { Some(args.size) },
         "train_images": train,
+        "heatmap_scale": if args.common_scale { HeatmapScale::Common } else { HeatmapScale::PerPanel }.name(),
         "top_location": top.map(|(ix, _)| [ix.0, ix.1]),
         "top_score": top.map(|(_, v)| v),
         "location_scores": ex.location_scores.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
@@ -442,18 +449,48 @@ pub fn explain_image(args: ExplainImageArgs, show_progress: bool) -> anyhow::Res
             png(&clusters_rgb(c.view(), stride, (h, w)))?,
         );
     }
+    let scale = if args.common_scale {
+        HeatmapScale::Common
+    } else {
+        HeatmapScale::PerPanel
+    };
+    let own: Vec<f64> = ex
+        .heatmaps
+        .iter()
+        .map(|hm| largest_abs(hm.pixels.iter().map(|&v| f64::from(v))))
+        .collect();
+    let scales = scale.apply(&own);
     let mut heatmap_files = Vec::new();
-    for hm in &ex.heatmaps {
+    for (hm, &max_abs) in ex.heatmaps.iter().zip(&scales) {
         let name = slug(&hm.label);
         let heat = hm.pixels.mapv(f64::from);
-        let mut names = vec![format!("{name}.png"), format!("{name}.npy")];
-        out.add(&names[0], neon_xai_report::heatmap_png(heat.view(), true)?);
+        let mut names = vec![
+            format!("{name}.png"),
+            format!("{name}.npy"),
+            format!("{name}_panel.png"),
+        ];
+        out.add(
+            &names[0],
+            neon_xai_report::heatmap_png_scaled(heat.view(), max_abs)?,
+        );
         out.add(&names[1], npy_bytes(&hm.pixels)?);
+        out.add(
+            &names[2],
+            HeatmapPanel::relevance(hm.label.clone(), heat.view())
+                .subtitle(format!(
+                    "{}; {} scale",
+                    target_name(&ex.options.target),
+                    scale.name()
+                ))
+                .max_abs(max_abs)
+                .value_label("R (score units)")
+                .render()?,
+        );
         if let Some(alpha) = args.overlay {
             names.push(format!("{name}_overlay.png"));
             out.add(
-                &names[2],
-                neon_xai_report::overlay_png(image_u8.view(), heat.view(), alpha)?,
+                &names[3],
+                neon_xai_report::overlay_png_scaled(image_u8.view(), heat.view(), alpha, max_abs)?,
             );
         }
         heatmap_files.push(names);

@@ -8,6 +8,7 @@ mod explain;
 mod fit;
 pub mod image;
 pub mod plot;
+pub mod report;
 
 use crate::cli::{Cli, Command};
 
@@ -23,5 +24,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args, show_progress),
         Command::ExplainImage(args) => image::explain_image(args, show_progress),
         Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args, show_progress),
     }
 }

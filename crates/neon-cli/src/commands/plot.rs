@@ -73,11 +73,43 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
     };
     let doc: ExplainDocument = serde_json::from_str(&text)
         .with_context(|| format!("{source}: not the JSON of `neon explain --format json`"))?;
-    let d = doc.features.len();
-    if doc.explanations.is_empty() {
+    let method = doc
+        .parameters
+        .get("method")
+        .and_then(|m| m.as_str())
+        .unwrap_or("neon");
+    let written = write_plots(
+        &source,
+        &doc.target,
+        &doc.features,
+        method,
+        &doc.explanations,
+        args.rows.as_deref(),
+        &args.out_dir,
+    )?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Chart `explanations` (of `target`, by `method`) into `out_dir`, atomically: a bar chart and
+/// a waterfall of each chosen row (`rows`, else all when few, else those of highest score) and
+/// a summary over all rows. `source` names the input in messages. Returns the files written.
+pub fn write_plots(
+    source: &str,
+    target: &str,
+    features: &[String],
+    method: &str,
+    explanations: &[Explanation],
+    rows: Option<&[usize]>,
+    out_dir: &std::path::Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let d = features.len();
+    if explanations.is_empty() {
         anyhow::bail!("{source}: no explanation to plot");
     }
-    for (i, e) in doc.explanations.iter().enumerate() {
+    for (i, e) in explanations.iter().enumerate() {
         if e.relevance.len() != d {
             anyhow::bail!(
                 "{source}: explanation {i} (row {}) has {} relevances for {d} features",
@@ -88,40 +120,38 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         e.check_finite()
             .with_context(|| format!("{source}: explanation {i} (row {})", e.row))?;
     }
-    let chosen: Vec<&Explanation> = match &args.rows {
+    let chosen: Vec<&Explanation> = match rows {
         Some(rows) => rows
             .iter()
             .map(|&r| {
-                doc.explanations
+                explanations
                     .iter()
                     .find(|e| e.row == r)
                     .with_context(|| format!("--rows: row {r} is not in {source}"))
             })
             .collect::<anyhow::Result<_>>()?,
-        None if doc.explanations.len() <= DEFAULT_ROW_CHARTS => doc.explanations.iter().collect(),
+        None if explanations.len() <= DEFAULT_ROW_CHARTS => explanations.iter().collect(),
         None => {
-            let mut by_score: Vec<&Explanation> = doc.explanations.iter().collect();
+            let mut by_score: Vec<&Explanation> = explanations.iter().collect();
             by_score.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
             by_score.truncate(DEFAULT_ROW_CHARTS);
             eprintln!(
                 "charting the {DEFAULT_ROW_CHARTS} rows of highest {} (choose with --rows)",
-                score_name(&doc.target)
+                score_name(target)
             );
             by_score
         }
     };
-    let method = doc
-        .parameters
-        .get("method")
-        .and_then(|m| m.as_str())
-        .filter(|m| *m != "neon")
-        .map(|m| format!(" ({m})"))
-        .unwrap_or_default();
-    let name = score_name(&doc.target);
+    let method = if method == "neon" {
+        String::new()
+    } else {
+        format!(" ({method})")
+    };
+    let name = score_name(target);
     let units = format!("relevance ({name} units)");
 
-    let staged = StagedDir::create(&args.out_dir)
-        .with_context(|| format!("--out-dir {}", args.out_dir.display()))?;
+    let staged =
+        StagedDir::create(out_dir).with_context(|| format!("plot folder {}", out_dir.display()))?;
     let mut written = Vec::new();
     for e in &chosen {
         let cluster = e
@@ -139,7 +169,7 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         if let Some(std) = &e.relevance_std {
             series = series.errors(std.clone());
         }
-        let bar = BarChart::new(&title, &doc.features)
+        let bar = BarChart::new(&title, features)
             .value_label(&units)
             .series(series)
             .sign_colors(true)
@@ -151,7 +181,7 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         // waterfall: features by decreasing |R|, then the dissipated part, then the score
         let mut order: Vec<usize> = (0..d).collect();
         order.sort_by(|&a, &b| e.relevance[b].abs().total_cmp(&e.relevance[a].abs()));
-        let mut labels: Vec<String> = order.iter().map(|&i| doc.features[i].clone()).collect();
+        let mut labels: Vec<String> = order.iter().map(|&i| features[i].clone()).collect();
         let mut values: Vec<f64> = order.iter().map(|&i| e.relevance[i]).collect();
         labels.push("dissipated".into());
         values.push(e.dissipated);
@@ -173,11 +203,11 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         waterfall.save(staged.path(), &stem)?;
         written.push(stem);
     }
-    if doc.explanations.len() >= 2 {
-        let n = doc.explanations.len();
+    if explanations.len() >= 2 {
+        let n = explanations.len();
         let mean_abs: Vec<f64> = (0..d)
             .map(|i| {
-                doc.explanations
+                explanations
                     .iter()
                     .map(|e| e.relevance[i].abs())
                     .sum::<f64>()
@@ -188,11 +218,11 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
         let values = order
             .iter()
-            .map(|&i| doc.explanations.iter().map(|e| e.relevance[i]).collect())
+            .map(|&i| explanations.iter().map(|e| e.relevance[i]).collect())
             .collect();
         let summary = StripChart::new(
             format!("{n} rows: {name}{method}, features by mean |R|"),
-            order.iter().map(|&i| doc.features[i].clone()),
+            order.iter().map(|&i| features[i].clone()),
         )
         .values(values)
         .value_label(&units)
@@ -200,15 +230,13 @@ pub fn run(args: PlotArgs) -> anyhow::Result<()> {
         summary.save(staged.path(), "summary")?;
         written.push("summary".into());
     }
-    let target = staged
+    let folder = staged
         .commit()
-        .with_context(|| format!("--out-dir {}", args.out_dir.display()))?;
-    for stem in written {
-        for ext in ["png", "svg"] {
-            println!("{}", target.join(format!("{stem}.{ext}")).display());
-        }
-    }
-    Ok(())
+        .with_context(|| format!("plot folder {}", out_dir.display()))?;
+    Ok(written
+        .iter()
+        .flat_map(|stem| ["png", "svg"].map(|ext| folder.join(format!("{stem}.{ext}"))))
+        .collect())
 }
 
 #[cfg(test)]

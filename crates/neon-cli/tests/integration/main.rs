@@ -7,5 +7,6 @@ mod evaluate;
 mod explain_image;
 mod hostile;
 mod plot;
+mod report;
 mod schema;
 mod stream;

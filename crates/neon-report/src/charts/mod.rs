@@ -4,12 +4,14 @@
 mod axes;
 mod bar;
 mod boxplot;
+mod heatmap;
 mod line;
 mod scatter;
 mod strip;
 
 pub use bar::{BarChart, BarSeries, Orientation};
 pub use boxplot::{BoxGroup, BoxPlots, BoxStats};
+pub use heatmap::{largest_abs, HeatmapPanel, HeatmapScale};
 pub use line::{Curve, LineChart};
 pub use scatter::ScatterMap;
 pub use strip::StripChart;

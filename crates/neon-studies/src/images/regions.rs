@@ -171,6 +171,75 @@ pub fn cell_overlaps(mask: &Array2<bool>, i: usize, j: usize, stride: usize) -> 
     mask.slice(ndarray::s![y0..y1, x0..x1]).iter().any(|&m| m)
 }
 
+/// How a heatmap's positive relevance falls on a set of feature-map cells (the `stride × stride`
+/// pixel blocks under some locations, e.g. the locations assigned to one cluster), compared with
+/// how much of the image those cells cover. See [`cell_concentration`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CellConcentration {
+    /// Share of the positive relevance on the cells (NaN without positive relevance).
+    pub share: f64,
+    /// The cells' share of the image area.
+    pub area: f64,
+    /// `share / area`: 1 for relevance spread evenly over the image, above 1 when it
+    /// concentrates on the cells, below 1 when it avoids them (NaN when undefined).
+    pub ratio: f64,
+    /// The feature-map cell holding the most positive relevance (`None` without any).
+    pub peak_cell: Option<(usize, usize)>,
+    /// Whether that cell is one of the given cells ("pointing game").
+    pub peak_on_cells: bool,
+}
+
+impl CellConcentration {
+    /// The test: the positive relevance is more concentrated on the cells than on the image as
+    /// a whole (`ratio > min_ratio`; the report uses `min_ratio` = 1). An evenly spread
+    /// heatmap gives exactly 1 and fails, as does one without positive relevance.
+    pub fn concentrates(&self, min_ratio: f64) -> bool {
+        self.ratio > min_ratio
+    }
+}
+
+/// Where the positive relevance of `heat` falls relative to the cells of `locations` on a
+/// feature map of `(rows, columns)` cells of `stride` pixels: its share on them, their area
+/// share, the ratio of the two, and whether the cell with the most positive relevance is one of
+/// them. Nothing here is true by construction: the cells are a fixed part of the image, and
+/// relevance spread evenly or placed elsewhere gives a ratio of 1 or less and a miss.
+pub fn cell_concentration(
+    heat: ArrayView2<f32>,
+    locations: &[(usize, usize)],
+    stride: usize,
+    (rows, columns): (usize, usize),
+) -> CellConcentration {
+    let shape = heat.dim();
+    let cells = union_of_boxes(
+        locations
+            .iter()
+            .map(|&(i, j)| cell_box(i, j, stride, 0, shape)),
+        shape,
+    );
+    let share = positive_share_inside(heat, &cells);
+    let area = area_share(&cells);
+    let ratio = if area > 0.0 { share / area } else { f64::NAN };
+    // positive relevance per cell
+    let stride = stride.max(1);
+    let mut per_cell = Array2::<f64>::zeros((rows, columns));
+    for ((y, x), &v) in heat.indexed_iter() {
+        let (i, j) = (y / stride, x / stride);
+        if i < rows && j < columns && v > 0.0 {
+            per_cell[[i, j]] += f64::from(v);
+        }
+    }
+    let peak_cell = argmax(per_cell.view())
+        .filter(|&(_, v)| v > 0.0)
+        .map(|(ix, _)| ix);
+    CellConcentration {
+        share,
+        area,
+        ratio,
+        peak_cell,
+        peak_on_cells: peak_cell.is_some_and(|p| locations.contains(&p)),
+    }
+}
+
 /// Pearson correlation of two heatmaps of the same shape (NaN if one is constant).
 pub fn correlation(a: ArrayView2<f32>, b: ArrayView2<f32>) -> f64 {
     if a.dim() != b.dim() || a.is_empty() {
@@ -264,6 +333,67 @@ mod tests {
         assert!(cell_overlaps(&m, 1, 1, 4) && !cell_overlaps(&m, 0, 0, 4));
         let cells = union_of_boxes([cell_box(0, 0, 4, 1, (10, 10))], (10, 10));
         assert_eq!(cells.iter().filter(|&&v| v).count(), 25);
+    }
+
+    #[test]
+    fn cell_concentration_fails_for_spread_or_misplaced_relevance_and_holds_on_the_cells() {
+        // a 2 × 3 map of 4-px cells on an 8 × 12 image; the "cluster" owns cells (0, 0) and (1, 2)
+        let own = [(0, 0), (1, 2)];
+        let c = |heat: &Array2<f32>| cell_concentration(heat.view(), &own, 4, (2, 3));
+        let on_own = |y: usize, x: usize| (y < 4 && x < 4) || (y >= 4 && x >= 8);
+
+        // relevance only on its own cells: all of it on a third of the image
+        let focused = Array2::from_shape_fn((8, 12), |(y, x)| f32::from(u8::from(on_own(y, x))));
+        let r = c(&focused);
+        assert!((r.share - 1.0).abs() < 1e-12 && (r.area - 1.0 / 3.0).abs() < 1e-12);
+        assert!((r.ratio - 3.0).abs() < 1e-9);
+        assert!(r.peak_on_cells);
+        assert!(r.concentrates(1.0));
+
+        // evenly spread: the share equals the area, ratio 1, which does not pass
+        let even = Array2::from_elem((8, 12), 0.5f32);
+        let r = c(&even);
+        assert!((r.ratio - 1.0).abs() < 1e-9, "{r:?}");
+        assert!(!r.concentrates(1.0));
+
+        // relevance on another cluster's cells: ratio 0, peak elsewhere
+        let elsewhere = Array2::from_shape_fn((8, 12), |(y, x)| {
+            if y < 4 && (4..8).contains(&x) {
+                2.0f32
+            } else {
+                0.0
+            }
+        });
+        let r = c(&elsewhere);
+        assert_eq!(r.ratio, 0.0);
+        assert_eq!(r.peak_cell, Some((0, 1)));
+        assert!(!r.peak_on_cells && !r.concentrates(1.0));
+
+        // mostly elsewhere, with negative relevance on its own cells: negative values do not count
+        let negative =
+            Array2::from_shape_fn((8, 12), |(y, x)| if on_own(y, x) { -5.0f32 } else { 0.1 });
+        let r = c(&negative);
+        assert_eq!(r.share, 0.0);
+        assert!(!r.concentrates(1.0));
+
+        // no positive relevance at all: undefined, and not a pass
+        let r = c(&Array2::from_elem((8, 12), -1.0f32));
+        assert!(r.ratio.is_nan() && r.peak_cell.is_none());
+        assert!(!r.concentrates(1.0) && !r.peak_on_cells);
+
+        // a peak on its own cells does not pass by itself when the rest is spread everywhere
+        let peaked = Array2::from_shape_fn((8, 12), |(y, x)| {
+            if (y, x) == (1, 1) {
+                4.0f32
+            } else if on_own(y, x) {
+                0.0
+            } else {
+                0.2
+            }
+        });
+        let r = c(&peaked);
+        assert!(r.peak_on_cells);
+        assert!(r.ratio < 1.0 && !r.concentrates(1.0), "{r:?}");
     }
 
     #[test]

@@ -111,20 +111,35 @@ pub fn mask_rgb(mask: &Array2<bool>) -> RgbImage {
     })
 }
 
-/// Tiles in a grid of `columns` columns separated by `gutter` white pixels; each grid cell is as
-/// large as the largest tile, smaller tiles sit at its top left.
+/// Tiles in a grid of `columns` columns separated by `gutter` white pixels; each column is as
+/// wide as its widest tile and each row as tall as its tallest, tiles sit at their cell's top
+/// left.
 pub fn panel(tiles: &[RgbImage], columns: usize, gutter: u32) -> RgbImage {
     let columns = columns.max(1);
-    let tw = tiles.iter().map(|t| t.width()).max().unwrap_or(1);
-    let th = tiles.iter().map(|t| t.height()).max().unwrap_or(1);
     let rows = tiles.len().div_ceil(columns).max(1);
     let cols = columns.min(tiles.len().max(1));
-    let width = to_u32(cols) * tw + to_u32(cols.saturating_sub(1)) * gutter;
-    let height = to_u32(rows) * th + to_u32(rows.saturating_sub(1)) * gutter;
+    let mut widths = vec![0u32; cols];
+    let mut heights = vec![0u32; rows];
+    for (k, tile) in tiles.iter().enumerate() {
+        widths[k % columns] = widths[k % columns].max(tile.width());
+        heights[k / columns] = heights[k / columns].max(tile.height());
+    }
+    let offsets = |sizes: &[u32]| -> Vec<u32> {
+        sizes
+            .iter()
+            .scan(0u32, |at, &size| {
+                let start = *at;
+                *at += size + gutter;
+                Some(start)
+            })
+            .collect()
+    };
+    let (xs, ys) = (offsets(&widths), offsets(&heights));
+    let width = widths.iter().sum::<u32>() + to_u32(cols.saturating_sub(1)) * gutter;
+    let height = heights.iter().sum::<u32>() + to_u32(rows.saturating_sub(1)) * gutter;
     let mut out = RgbImage::from_pixel(width.max(1), height.max(1), Px([255, 255, 255]));
     for (k, tile) in tiles.iter().enumerate() {
-        let x0 = to_u32(k % columns) * (tw + gutter);
-        let y0 = to_u32(k / columns) * (th + gutter);
+        let (x0, y0) = (xs[k % columns], ys[k / columns]);
         image::imageops::replace(&mut out, tile, i64::from(x0), i64::from(y0));
     }
     out
@@ -188,6 +203,14 @@ mod tests {
         assert_eq!(o.get_pixel(3, 3).0, [178, 178, 178]);
         let p = panel(&[c.clone(), o, image_rgb(image.view())], 2, 2);
         assert_eq!(p.dimensions(), (18, 18));
+        // columns as wide as their widest tile: a narrow first column leaves no gap
+        let narrow = RgbImage::from_pixel(3, 8, Px([0, 0, 0]));
+        let wide = RgbImage::from_pixel(10, 4, Px([9, 9, 9]));
+        let q = panel(&[narrow.clone(), wide.clone(), narrow, wide], 2, 1);
+        assert_eq!(q.dimensions(), (3 + 1 + 10, 8 + 1 + 8));
+        assert_eq!(q.get_pixel(4, 0).0, [9, 9, 9]);
+        assert_eq!(q.get_pixel(4, 5).0, [255, 255, 255]);
+        assert_eq!(q.get_pixel(0, 9).0, [0, 0, 0]);
         assert_eq!(shrink(&p, 9).dimensions(), (9, 9));
         let bytes = png(&p).unwrap_or_default();
         assert!(bytes.starts_with(&[0x89, b'P', b'N', b'G']));

@@ -8,17 +8,20 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use image::RgbImage;
+use ndarray::{Array2, ArrayView3};
 use neon_xai_cnn::explain::npy_bytes;
 use neon_xai_cnn::preprocess::Preprocess;
 use neon_xai_cnn::weights::LoadReport;
-use neon_xai_report::{Claim, HtmlReport};
+use neon_xai_report::{
+    categorical, largest_abs, Claim, ColorMap, HeatmapPanel, HeatmapScale, HtmlReport,
+};
 use serde::Serialize;
 
 use super::anomaly::{run_anomaly, AnomalyParams, AnomalyResults, ReferenceSet, TestImage};
 use super::concepts::{run_concepts, ConceptParams, ConceptResults};
 use super::output::Outputs;
 use super::render::{
-    clusters_rgb, heat_rgb, image_rgb, mask_rgb, overlay_rgb, panel, png, scores_rgb, shrink,
+    clusters_rgb, heat_rgb, image_rgb, mask_rgb, overlay_rgb, panel, png, scores_rgb,
 };
 use super::weights::load_vgg16;
 use super::Check;
@@ -27,8 +30,21 @@ use crate::Result;
 /// Blend of heatmap over image in overlays.
 pub const OVERLAY_ALPHA: f64 = 0.6;
 
-/// Longest side of one tile in the report's panels (the full-size pictures are separate files).
-const TILE_SIDE: u32 = 320;
+/// Longest side of a map in the report's three-column figures (the full-size pictures are
+/// separate files).
+const TILE_SIDE: u32 = 280;
+
+/// Longest side of a map in the report's two-column figures.
+const WIDE_TILE_SIDE: u32 = 340;
+
+/// White pixels between the panels of a figure.
+const GUTTER: u32 = 10;
+
+/// How the report scales heatmaps that are compared with each other: the five cluster maps of
+/// Fig. 8, and each of Fig. 7's two maps across set-ups (a) and (b). Maps of different
+/// quantities (inlierness beside outlierness) and the overlays keep their own scale
+/// ([`HeatmapScale::PerPanel`]).
+pub const COMPARISON_SCALE: HeatmapScale = HeatmapScale::Common;
 
 /// Everything `neon demo images` needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,8 +119,55 @@ pub struct ImagesReportFiles {
     pub figure_count: usize,
 }
 
-fn tile(img: &RgbImage) -> RgbImage {
-    shrink(img, TILE_SIDE)
+/// A picture as the `(height, width, 3)` array the panels take.
+fn pixels(img: &RgbImage) -> Result<ArrayView3<'_, u8>> {
+    ArrayView3::from_shape(
+        (img.height() as usize, img.width() as usize, 3),
+        img.as_raw(),
+    )
+    .map_err(|e| {
+        crate::StudyError::Report(neon_xai_report::ReportError::Draw(format!(
+            "picture buffer: {e}"
+        )))
+    })
+}
+
+/// Quantile of |R| at which the repeat of an outlier heatmap clips its colour scale.
+const CLIP_QUANTILE: f64 = 0.995;
+
+/// The `q`-quantile (nearest rank) of the absolute values; 0 without values.
+fn abs_quantile(values: impl IntoIterator<Item = f64>, q: f64) -> f64 {
+    let mut abs: Vec<f64> = values.into_iter().map(f64::abs).collect();
+    if abs.is_empty() {
+        return 0.0;
+    }
+    abs.sort_by(f64::total_cmp);
+    let rank = ((q * abs.len() as f64).ceil() as usize).clamp(1, abs.len());
+    abs[rank - 1]
+}
+
+/// Largest absolute pixel relevance of a heatmap.
+fn own_scale(heat: &Array2<f32>) -> f64 {
+    largest_abs(heat.iter().map(|&v| f64::from(v)))
+}
+
+/// Draw panels and set them in a grid of `columns`.
+fn figure(panels: Vec<HeatmapPanel>, columns: usize) -> Result<RgbImage> {
+    let tiles = panels
+        .iter()
+        .map(HeatmapPanel::render_rgb)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(panel(&tiles, columns, GUTTER))
+}
+
+/// "(a) and (b)" style list of set-up keys.
+fn setup_keys(r: &AnomalyResults) -> String {
+    let keys: Vec<String> = r
+        .setups
+        .iter()
+        .map(|s| format!("({})", s.setup.key()))
+        .collect();
+    keys.join(" and ")
 }
 
 fn f(v: f64) -> String {
@@ -127,7 +190,7 @@ fn pct(v: Option<f64>) -> String {
 /// Every picture and array of the two studies, keyed by relative path, and the panels of the
 /// report (returned separately, in order, with their captions).
 fn pictures(r: &ImagesResults, out: &mut Outputs) -> Result<Vec<(Vec<u8>, String)>> {
-    let mut panels = Vec::new();
+    let mut panels_out = Vec::new();
     let a = &r.anomaly;
     let (h, w) = a.image_size;
     let img = image_rgb(a.image.view());
@@ -141,7 +204,29 @@ fn pictures(r: &ImagesResults, out: &mut Outputs) -> Result<Vec<(Vec<u8>, String
         }
         TestImage::File { path, .. } => format!("{}", path.display()),
     };
-    for s in &a.setups {
+    // Fig. 7's inlier maps are compared across the set-ups, and so are its outlier maps.
+    let scale_across = |pick: fn(&super::anomaly::SetupResult) -> &Array2<f32>| {
+        let own: Vec<f64> = a.setups.iter().map(|s| own_scale(pick(s))).collect();
+        COMPARISON_SCALE.apply(&own)
+    };
+    let in_scales = scale_across(|s| &s.inlier.pixels);
+    let out_scales = scale_across(|s| &s.outlier.pixels);
+    let fig7_scale = if a.setups.len() > 1 && COMPARISON_SCALE == HeatmapScale::Common {
+        format!(
+            "Inlierness and outlierness are different quantities, so each map has its own colour bar (pixel relevance in the units of its score); each is on a scale common to set-ups {} (its bar spans ± the largest absolute value of that map over the set-ups), so the set-ups compare directly.",
+            setup_keys(a)
+        )
+    } else {
+        "Each map has its own colour bar, spanning ± its own largest absolute value (pixel relevance in the units of its score).".to_string()
+    };
+    let image_subtitle = match &a.params.image {
+        TestImage::Generated { seed } => format!("wood texture, seed {seed}, {w}×{h} px"),
+        TestImage::File { path, .. } => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    for (n, s) in a.setups.iter().enumerate() {
         let k = s.setup.key();
         let scores = ndarray::Array2::from_shape_fn(
             (s.location_scores.len(), s.feature_shape.1),
@@ -162,33 +247,105 @@ fn pictures(r: &ImagesResults, out: &mut Outputs) -> Result<Vec<(Vec<u8>, String
             out.add(format!("study1/{k}_{name}_overlay.png"), png(over)?);
             out.add(format!("study1/{k}_{name}.npy"), npy_bytes(px)?);
         }
-        let fig = panel(&[tile(&img), tile(&in_heat), tile(&out_heat)], 3, 8);
-        let fig_png = png(&fig)?;
+        let in_px = s.inlier.pixels.mapv(f64::from);
+        let out_px = s.outlier.pixels.mapv(f64::from);
+        let panels = vec![
+            HeatmapPanel::picture("test image", a.image.view())
+                .subtitle(image_subtitle.clone())
+                .side(TILE_SIDE),
+            HeatmapPanel::relevance(format!("inlierness ({k})"), in_px.view())
+                .subtitle("A.2 (random features), then LRP")
+                .max_abs(in_scales.get(n).copied().unwrap_or(0.0))
+                .value_label("R (inlierness units)")
+                .side(TILE_SIDE),
+            HeatmapPanel::relevance(format!("outlierness ({k})"), out_px.view())
+                .subtitle("A.1, then LRP")
+                .max_abs(out_scales.get(n).copied().unwrap_or(0.0))
+                .value_label("R (outlierness units)")
+                .side(TILE_SIDE),
+        ];
+        let fig_png = png(&figure(panels, 3)?)?;
         out.add(format!("fig7_{k}.png"), fig_png.clone());
-        panels.push((
+        panels_out.push((
             fig_png,
             format!(
-                "Fig. 7, set-up {}. Left: the image ({image_desc}). Middle: explanation of inlierness (KDE through {} random features, Appendix A.2, then LRP). Right: explanation of outlierness (Appendix A.1, then LRP). Red: pixels contributing positively, blue: negatively, white: irrelevant (each map scaled symmetrically by its largest absolute value).",
+                "Fig. 7, set-up {}. Left: the image ({image_desc}). Middle: explanation of inlierness (KDE through {} random features, Appendix A.2, then LRP). Right: explanation of outlierness (Appendix A.1, then LRP). Red: pixels contributing positively, blue: negatively, white: irrelevant. {fig7_scale}",
                 s.setup.title(),
                 a.params.n_features
             ),
         ));
-        let mut tiles = vec![tile(&score_img), tile(&out_over), tile(&in_over)];
-        if let Some(m) = &a.region {
-            tiles.push(tile(&mask_rgb(m)));
+        let (lo, hi) = scores
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        let mut panels = vec![
+            HeatmapPanel::picture("outlier score per location", pixels(&score_img)?)
+                .subtitle(format!(
+                    "o(x) of each Block-5 location; highest at ({}, {})",
+                    s.top_location.0, s.top_location.1
+                ))
+                .colorbar(ColorMap::Viridis, lo, hi)
+                .value_label("o(x)")
+                .side(WIDE_TILE_SIDE),
+            HeatmapPanel::relevance(format!("outlierness ({k}) over the image"), out_px.view())
+                .over(a.image.view(), OVERLAY_ALPHA)
+                .subtitle("own scale")
+                .value_label("R (outlierness units)")
+                .side(WIDE_TILE_SIDE),
+            HeatmapPanel::relevance(format!("inlierness ({k}) over the image"), in_px.view())
+                .over(a.image.view(), OVERLAY_ALPHA)
+                .subtitle("own scale")
+                .value_label("R (inlierness units)")
+                .side(WIDE_TILE_SIDE),
+        ];
+        // a few pixels can span most of the range (Fig. 7a: the scratch's ends), leaving the
+        // rest white on the map's own scale; a repeat clipped at a high percentile shows it
+        let own = largest_abs(out_px.iter().copied());
+        let clip = abs_quantile(out_px.iter().copied(), CLIP_QUANTILE);
+        let clipped = clip > 0.0 && clip < own / 4.0;
+        if clipped {
+            panels.insert(
+                2,
+                HeatmapPanel::relevance(format!("outlierness ({k}), clipped"), out_px.view())
+                    .over(a.image.view(), OVERLAY_ALPHA)
+                    .subtitle(format!(
+                        "scale clipped at the {}th percentile of |R|",
+                        CLIP_QUANTILE * 100.0
+                    ))
+                    .max_abs(clip)
+                    .value_label("R (outlierness units)")
+                    .side(WIDE_TILE_SIDE),
+            );
         }
-        let maps = panel(&tiles, tiles.len(), 8);
-        let maps_png = png(&maps)?;
+        if let Some(m) = &a.region {
+            let mask = mask_rgb(m);
+            panels.push(
+                HeatmapPanel::picture("scratch region", pixels(&mask)?)
+                    .subtitle(format!(
+                        "scratch mask dilated by {} px (black)",
+                        a.params.dilation
+                    ))
+                    .side(WIDE_TILE_SIDE),
+            );
+        }
+        let maps_png = png(&figure(panels, 2)?)?;
         out.add(format!("fig7_{k}_maps.png"), maps_png.clone());
-        panels.push((
+        panels_out.push((
             maps_png,
             format!(
-                "Set-up {}. Left: outlier score o(x) of each Block-5 location (viridis, dark = low, yellow = high); the highest is at ({}, {}). Then the outlier and inlier heatmaps over the image (greyed).{}",
+                "Set-up {}. Top left: outlier score o(x) of each Block-5 location (viridis, dark = low, yellow = high; the colour bar gives o(x)); the highest is at ({}, {}). Then the outlier and inlier heatmaps over the image (greyed), each on its own scale (colour bars in the units of its score).{}{}",
                 s.setup.title(),
                 s.top_location.0,
                 s.top_location.1,
+                if clipped {
+                    format!(" The outlier heatmap is shown twice: its largest |R| is {} while the {}th percentile of |R| is {}, so on its own scale all but a few pixels are nearly white; the repeat clips the colour scale at that percentile (values beyond it saturate) to show where the rest of the relevance lies.", f(own), CLIP_QUANTILE * 100.0, f(clip))
+                } else {
+                    String::new()
+                },
                 if a.region.is_some() {
-                    format!(" Right: the scratch mask dilated by {} px, the region in which the shares below are measured.", a.params.dilation)
+                    format!(" Bottom right: the scratch mask dilated by {} px, the region in which the shares below are measured.", a.params.dilation)
                 } else {
                     String::new()
                 }
@@ -205,8 +362,36 @@ fn pictures(r: &ImagesResults, out: &mut Outputs) -> Result<Vec<(Vec<u8>, String
     });
     let cmap_img = clusters_rgb(cmap.view(), c.receptive_field.stride, (h, w));
     out.add("study2/clusters.png", png(&cmap_img)?);
-    let mut tiles = vec![tile(&img)];
-    for cl in &c.clusters {
+    let scene = c
+        .params
+        .image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cluster_scales = COMPARISON_SCALE.apply(
+        &c.clusters
+            .iter()
+            .map(|cl| own_scale(&cl.pixels))
+            .collect::<Vec<_>>(),
+    );
+    let mut heat_panels = vec![HeatmapPanel::picture("scene", c.image.view())
+        .subtitle(format!("{scene}, {w}×{h} px"))
+        .side(TILE_SIDE)];
+    let mut over_panels =
+        vec![
+            HeatmapPanel::picture("cluster of each location", pixels(&cmap_img)?)
+                .subtitle(format!(
+                    "k-means, k = {}, on the Block-5 locations",
+                    c.params.n_clusters
+                ))
+                .legend(
+                    c.clusters
+                        .iter()
+                        .map(|cl| (format!("cluster {}", cl.cluster), categorical(cl.cluster))),
+                )
+                .side(TILE_SIDE),
+        ];
+    for (n, cl) in c.clusters.iter().enumerate() {
         let heat = heat_rgb(cl.pixels.view());
         out.add(format!("study2/cluster_{}.png", cl.cluster), png(&heat)?);
         out.add(
@@ -221,39 +406,69 @@ fn pictures(r: &ImagesResults, out: &mut Outputs) -> Result<Vec<(Vec<u8>, String
             format!("study2/cluster_{}.npy", cl.cluster),
             npy_bytes(&cl.pixels)?,
         );
-        tiles.push(tile(&heat));
+        let px = cl.pixels.mapv(f64::from);
+        let locations = if cl.n_locations == 1 {
+            "location"
+        } else {
+            "locations"
+        };
+        heat_panels.push(
+            HeatmapPanel::relevance(format!("cluster {}", cl.cluster), px.view())
+                .title_swatch(categorical(cl.cluster))
+                .subtitle(format!(
+                    "membership evidence of its {} {locations}",
+                    cl.n_locations
+                ))
+                .max_abs(cluster_scales.get(n).copied().unwrap_or(0.0))
+                .value_label("R (f_c units)")
+                .side(TILE_SIDE),
+        );
+        over_panels.push(
+            HeatmapPanel::relevance(format!("cluster {} over the scene", cl.cluster), px.view())
+                .title_swatch(categorical(cl.cluster))
+                .over(c.image.view(), OVERLAY_ALPHA)
+                .subtitle(format!("{} {locations}; own scale", cl.n_locations))
+                .value_label("R (f_c units)")
+                .side(TILE_SIDE),
+        );
     }
-    let fig8 = panel(&tiles, 3, 8);
-    let fig8_png = png(&fig8)?;
+    let fig8_png = png(&figure(heat_panels, 3)?)?;
     out.add("fig8.png", fig8_png.clone());
-    panels.push((
+    panels_out.push((
         fig8_png,
         format!(
-            "Fig. 8. Top left: the scene ({}, resized to {}×{}). Then one explanation per k-means cluster (k = {}, centroids rescaled to a common norm; Appendix A.3, then LRP), clusters 0 to {} left to right, top to bottom. All {} heatmaps come from one forward pass. Red: positive, blue: negative, white: irrelevant.",
-            c.params.image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            "Fig. 8. Top left: the scene ({}, resized to {}×{}). Then one explanation per k-means cluster (k = {}, centroids rescaled to a common norm; Appendix A.3, then LRP), clusters 0 to {} left to right, top to bottom, each titled with its index and its colour in the cluster map below. All {} heatmaps come from one forward pass. Red: positive, blue: negative, white: irrelevant. Scale: {}, so that the clusters' explanations compare directly; the colour bars give pixel relevance in units of the membership evidence f_c.",
+            scene,
             w,
             h,
             c.params.n_clusters,
             c.clusters.len().saturating_sub(1),
-            c.clusters.len()
+            c.clusters.len(),
+            COMPARISON_SCALE.describe()
         ),
     ));
-    let mut tiles = vec![tile(&cmap_img)];
-    for cl in &c.clusters {
-        tiles.push(tile(&overlay_rgb(
-            c.image.view(),
-            cl.pixels.view(),
-            OVERLAY_ALPHA,
-        )));
-    }
-    let maps = panel(&tiles, 3, 8);
-    let maps_png = png(&maps)?;
+    let maps_png = png(&figure(over_panels, 3)?)?;
     out.add("fig8_maps.png", maps_png.clone());
-    panels.push((
+    panels_out.push((
         maps_png,
-        "Top left: the cluster of each Block-5 location (one colour per cluster: blue 0, orange 1, green 2, red 3, purple 4). Then each cluster's heatmap over the greyed image.".to_string(),
+        format!(
+            "Top left: the cluster of each Block-5 location (one colour per cluster, as in the legend and in the panel titles). Then each cluster's heatmap over the greyed image; here {}, so that each cluster's pattern is visible even where its relevance is small.",
+            HeatmapScale::PerPanel.describe()
+        ),
     ));
-    Ok(panels)
+    Ok(panels_out)
+}
+
+/// The cell with a cluster's most positive relevance and the cluster its location belongs to.
+fn peak_cell(cl: &super::concepts::ClusterResult, cluster_map: &[Vec<usize>]) -> String {
+    match cl.on_own_cells.peak_cell {
+        Some(p) if cl.on_own_cells.peak_on_cells => format!("({}, {}): own", p.0, p.1),
+        Some(p) => match cluster_map.get(p.0).and_then(|row| row.get(p.1)) {
+            Some(owner) => format!("({}, {}): cluster {owner}", p.0, p.1),
+            None => format!("({}, {}): no location", p.0, p.1),
+        },
+        None => "—".into(),
+    }
 }
 
 fn claims(checks: &[Check]) -> Vec<Claim> {
@@ -463,8 +678,10 @@ pub fn write_images_report(r: &ImagesResults, out_dir: &Path) -> Result<ImagesRe
                 f(cl.evidence),
                 pct(Some(cl.bridge_residual_share)),
                 f(cl.pixel_sum),
-                pct(Some(cl.share_in_receptive_field)),
-                pct(Some(cl.receptive_field_area)),
+                pct(Some(cl.on_own_cells.share)),
+                pct(Some(cl.on_own_cells.area)),
+                format!("{:.2}×", cl.on_own_cells.ratio),
+                peak_cell(cl, &c.cluster_map),
                 pct(Some(cl.share_near)),
                 pct(Some(cl.near_area)),
             ]
@@ -483,13 +700,25 @@ pub fn write_images_report(r: &ImagesResults, out_dir: &Path) -> Result<ImagesRe
             "evidence Σ f_c",
             "bridge residual",
             "Σ pixels",
-            "positive in RF",
-            "RF area",
+            "positive on own cells",
+            "own cells' area",
+            "concentration",
+            "peak cell",
             "positive near",
             "near area",
         ],
         rows,
     );
+    let negative = c
+        .clusters
+        .iter()
+        .filter(|cl| cl.bridge_residual_share < 0.0)
+        .count();
+    html.paragraph(format!(
+        "Bridge residual: {negative} of {} clusters have a negative one, i.e. their activations — and, LRP being nearly conservative, their pixels (Σ pixels) — receive more relevance than the evidence Σ f_c explained; this is how Appendix A.3 behaves once the centroids share one norm: the biases b_k vanish, so the propagated part Σ_k R_k^dot = Σ_k p_k h_k is a soft-min average (weights p_k, β = {}) of the margins h_k to the competing centroids, which is never below their minimum f_c = min_k h_k, making R^res = f_c − Σ_k p_k h_k ≤ 0 at every location (it shrinks toward 0 as β grows).",
+        c.clusters.len(),
+        f(c.beta)
+    ));
     let k = c.clusters.len();
     let corr_rows: Vec<Vec<String>> = (0..k)
         .map(|a| {
@@ -503,7 +732,20 @@ pub fn write_images_report(r: &ImagesResults, out_dir: &Path) -> Result<ImagesRe
         std::iter::once(String::new()).chain((0..k).map(|b| format!("cluster {b}"))),
         corr_rows,
     );
-    html.paragraph("\"RF\": the union of the theoretical receptive fields of the cluster's locations (at pool5 each location sees 212×212 pixels, so this union covers much of the image); \"near\": the union of the locations' 32×32 cells grown by 32 px on every side — a stricter region, reported to show how concentrated each explanation is.");
+    let (rf_lo, rf_hi) = c
+        .clusters
+        .iter()
+        .map(|cl| cl.receptive_field_area)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    html.paragraph(format!(
+        "\"Own cells\": the {s}×{s}-px cells under the cluster's own locations; \"concentration\": the share of positive relevance on them divided by their share of the image area (1× for relevance spread evenly, below 1× for relevance on other clusters' cells) — the test of the claim that each cluster's explanation lies on the regions of its own locations; \"peak cell\": the cell holding the most positive relevance and the cluster its location belongs to (a pointing game, reported but not part of the test); \"near\": the own cells grown by {s} px on every side. The union of the theoretical {size}×{size}-px receptive fields of a cluster's locations covers {} to {} of the image, so it holds nearly all relevance whatever the heatmap; it is no test and is only kept in results.json.",
+        pct(Some(rf_lo)),
+        pct(Some(rf_hi)),
+        s = c.receptive_field.stride,
+        size = c.receptive_field.size
+    ));
 
     html.section("Timings");
     let mut trows: Vec<Vec<String>> = r
@@ -555,4 +797,16 @@ pub fn summary(r: &ImagesResults) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn abs_quantile_is_the_nearest_rank_of_the_absolute_values() {
+        let values = [-4.0, 1.0, 3.0, -2.0];
+        assert_eq!(super::abs_quantile(values, 0.5), 2.0);
+        assert_eq!(super::abs_quantile(values, 0.995), 4.0);
+        assert_eq!(super::abs_quantile(values, 0.0), 1.0);
+        assert_eq!(super::abs_quantile(std::iter::empty(), 0.5), 0.0);
+    }
 }

@@ -6,5 +6,7 @@ pub mod chapter;
 pub mod figures;
 pub mod report;
 
-pub use analysis::{run_analysis, WholesaleParams, WholesaleResults};
+pub use analysis::{
+    run_analysis, Discrepancy, DiscrepancySource, WholesaleParams, WholesaleResults,
+};
 pub use report::{summary, write_report, ReportFiles};

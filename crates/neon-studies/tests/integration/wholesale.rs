@@ -99,11 +99,21 @@ fn claims_are_computed_and_report_is_complete() {
     let r = results();
     assert!(r.claims.len() >= 10);
     assert!(r.claims.iter().filter(|c| c.holds).count() >= 8);
-    // the shipped data disagrees with the chapter's Table 1 on row 338's grocery value
+    // the shipped data disagrees with the chapter's Table 1 on row 338's grocery value: a fact
+    // of the data; the Table 2 comparisons are about neon's k-means solution, not the data
     assert!(r
-        .discrepancies
-        .iter()
+        .data_discrepancies()
         .any(|d| d.feature == "Grocery" && d.chapter == 7201.0 && d.data == 7021.0));
+    assert!(r
+        .data_discrepancies()
+        .all(|d| d.place.starts_with("Table 1")));
+    assert!(r
+        .kmeans_discrepancies()
+        .all(|d| d.place.starts_with("Table 2")));
+    assert_eq!(
+        r.data_discrepancies().count() + r.kmeans_discrepancies().count(),
+        r.discrepancies.len()
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let files = write_report(r, dir.path()).expect("report");
     assert_eq!(files.figure_count, 12);
@@ -114,6 +124,105 @@ fn claims_are_computed_and_report_is_complete() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&files.json).expect("json")).expect("parse");
     assert_eq!(json["kde"]["inlier"].as_array().map(Vec::len), Some(440));
+    let sources: Vec<&str> = json["discrepancies"]
+        .as_array()
+        .expect("discrepancies")
+        .iter()
+        .map(|d| d["source"].as_str().expect("source"))
+        .collect();
+    assert!(sources.contains(&"data") && sources.iter().all(|s| ["data", "kmeans"].contains(s)));
+    assert_eq!(
+        json["robustness"]["table2_best"]["cluster_mean"]
+            .as_array()
+            .map(Vec::len),
+        Some(6)
+    );
+}
+
+/// The text of the section whose heading starts with `heading` (up to the next section).
+fn section<'a>(html: &'a str, heading: &str) -> &'a str {
+    let start = html
+        .find(&format!("<h2>{heading}"))
+        .unwrap_or_else(|| panic!("no section {heading:?}"));
+    let rest = &html[start..];
+    let end = rest.find("</section>").expect("section end");
+    &rest[..end]
+}
+
+#[test]
+fn report_names_its_tables_apart_from_the_chapters_and_shows_the_table2_search() {
+    let r = results();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = write_report(r, dir.path()).expect("report");
+    let html = std::fs::read_to_string(&files.html).expect("html");
+    let html = html.replace("&#39;", "'");
+
+    // no two different tables share a name: the report's own numbered tables are "Report
+    // table k", each once; the chapter's are "the chapter's Table 1 / Table 2"
+    let labels: Vec<&str> = html
+        .split("<caption><b>")
+        .skip(1)
+        .map(|c| c.split("</b>").next().expect("label"))
+        .collect();
+    assert!(labels.len() >= 4, "{labels:?}");
+    for (k, label) in labels.iter().enumerate() {
+        assert_eq!(*label, format!("Report table {}.", k + 1));
+    }
+    assert!(!html.contains("<b>Table "));
+    for heading in [
+        "The chapter's Table 1 — ",
+        "The chapter's Table 2 — ",
+        "Where the shipped data disagrees with the chapter's Table 1",
+        "Where neon's k-means solution differs from the chapter's Table 2",
+    ] {
+        assert_eq!(
+            html.matches(&format!("<h2>{heading}")).count(),
+            1,
+            "{heading}"
+        );
+    }
+    assert!(!html.contains("disagrees with the chapter's tables"));
+
+    // the chapter's Table 2 section: the kept solution's row, the closest solution of the
+    // Table 2 search (its seed, its cluster mean, its largest deviation) and the chapter's row
+    let best = r.robustness.table2_best.as_ref().expect("Table 2 search");
+    let row = |values: &[f64]| {
+        values
+            .iter()
+            .map(|v| format!("<td>{v:.0}</td>"))
+            .collect::<String>()
+    };
+    let table2 = section(&html, "The chapter's Table 2 — ");
+    let closest = format!(
+        "<tr><td>closest (seed {}): cluster mean</td>{}<td>{:.1} %</td></tr>",
+        best.seed,
+        row(&best.cluster_mean),
+        100.0 * best.max_relative_deviation
+    );
+    assert!(table2.contains(&closest), "{table2}");
+    assert!(table2.contains(&format!(
+        "<tr><td>kept (seed {}): cluster {} mean</td>{}",
+        r.params.seed,
+        r.kmeans.cluster_of_338,
+        row(&r.kmeans.table2_mean)
+    )));
+    assert!(table2.contains(&format!(
+        "<tr><td>the chapter's Table 2 (Yellow)</td>{}<td>—</td></tr>",
+        row(&[616.0, 3176.0, 6965.0, 1523.0, 1414.0, 135.0])
+    )));
+    assert!(table2.contains("Table 2 search"));
+
+    // the data section lists only facts of the data; the k-means one refers to the search
+    let data = section(&html, "Where the shipped data disagrees");
+    assert!(data.contains("<td>Grocery</td><td>7201</td><td>7021.0</td>"));
+    assert!(!data.contains("k-means"));
+    let model = section(&html, "Where neon's k-means solution differs");
+    assert!(model.contains("modelling choice"));
+    assert!(model.contains(&format!("closest solution (seed {})", best.seed)));
+    assert_eq!(
+        model.matches("<tr><td>").count(),
+        r.kmeans_discrepancies().count()
+    );
 }
 
 #[test]

@@ -78,6 +78,17 @@ pub enum FittedStep {
 }
 
 impl FittedStep {
+    /// The step's name, as `--transform` spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FittedStep::Log => "log",
+            FittedStep::Log1p => "log1p",
+            FittedStep::Standardize { .. } => "standardize",
+            FittedStep::MinMax { .. } => "minmax",
+            FittedStep::Robust { .. } => "robust",
+        }
+    }
+
     /// The step's name and its per-feature `(shift, scale)` if it maps `x` to
     /// `(x − shift) / scale`; `None` for `log` and `log1p`.
     fn affine(&self) -> Option<(&'static str, Vec<(f64, f64)>)> {
