@@ -276,16 +276,13 @@ pub fn overlay_png(
     overlay_png_scaled(image, heat, alpha, max_abs)
 }
 
-/// Like [`overlay_png`], with the heatmap scaled by a given `max_abs` (see
-/// [`heatmap_png_scaled`]).
-pub fn overlay_png_scaled(
+/// Check an overlay: opacity `alpha` in [0, 1], an RGB `image` of the heatmap's size `heat`
+/// (rows, columns).
+pub(crate) fn check_overlay(
     image: ArrayView3<u8>,
-    heat: ArrayView2<f64>,
+    heat: (usize, usize),
     alpha: f64,
-    max_abs: f64,
-) -> Result<Vec<u8>, ReportError> {
-    check_heat(&heat)?;
-    check_scale(max_abs)?;
+) -> Result<(), ReportError> {
     if !(0.0..=1.0).contains(&alpha) {
         return Err(ReportError::OutOfRange {
             what: "overlay alpha",
@@ -297,14 +294,29 @@ pub fn overlay_png_scaled(
     if channels != 3 {
         return Err(ReportError::NotRgb { found: channels });
     }
-    if (ih, iw) != heat.dim() {
+    if (ih, iw) != heat {
         return Err(ReportError::ShapeMismatch {
             image_height: ih,
             image_width: iw,
-            heat_height: heat.nrows(),
-            heat_width: heat.ncols(),
+            heat_height: heat.0,
+            heat_width: heat.1,
         });
     }
+    Ok(())
+}
+
+/// Like [`overlay_png`], with the heatmap scaled by a given `max_abs` (see
+/// [`heatmap_png_scaled`]).
+pub fn overlay_png_scaled(
+    image: ArrayView3<u8>,
+    heat: ArrayView2<f64>,
+    alpha: f64,
+    max_abs: f64,
+) -> Result<Vec<u8>, ReportError> {
+    check_heat(&heat)?;
+    check_scale(max_abs)?;
+    check_overlay(image, heat.dim(), alpha)?;
+    let (ih, iw, _) = image.dim();
     let (w, h) = dims(ih, iw)?;
     let colors = colorize_scaled(heat, max_abs);
     let mut out = RgbImage::new(w, h);

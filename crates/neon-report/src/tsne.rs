@@ -17,9 +17,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::error::check_finite;
 use crate::error::ReportError;
-use crate::tsne_schedule::{
-    Schedule, ENTROPY_TOLERANCE, INIT_STD, MACHINE_EPSILON, MIN_GAIN, SEARCH_STEPS,
-};
+use crate::tsne_schedule::{conditional_row, Schedule, INIT_STD, MACHINE_EPSILON, MIN_GAIN};
 
 /// How [`TsneParams::fit`] computes the gradient.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -285,58 +283,19 @@ pub(crate) fn squared_distances(data: ArrayView2<f64>) -> Vec<f64> {
 /// Conditional probabilities p(j|i) of each row, with the bandwidth chosen so that the
 /// entropy equals ln(perplexity), then symmetrised and normalised: P = (P + Pᵀ) / ΣP.
 pub(crate) fn joint_probabilities(distances: &[f64], n: usize, perplexity: f64) -> Vec<f64> {
-    let desired_entropy = perplexity.ln();
     let mut p = vec![0.0; n * n];
-    let mut row = vec![0.0; n];
+    let mut others = vec![0.0; n - 1];
+    let mut conditional = vec![0.0; n - 1];
     for i in 0..n {
+        // every other point's distance; p(i|i) = 0
         let dist = &distances[i * n..(i + 1) * n];
-        // Shift by the nearest distance so that exp() cannot underflow to all zeros; the
-        // entropy formula below is invariant to the shift.
-        let nearest = dist
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, &d)| d)
-            .fold(f64::INFINITY, f64::min);
-        let (mut beta, mut beta_min, mut beta_max) = (1.0, f64::NEG_INFINITY, f64::INFINITY);
-        for _ in 0..SEARCH_STEPS {
-            let mut sum = 0.0;
-            for (j, (r, &d)) in row.iter_mut().zip(dist).enumerate() {
-                *r = if j == i {
-                    0.0
-                } else {
-                    (-(d - nearest) * beta).exp()
-                };
-                sum += *r;
-            }
-            let sum = sum.max(1e-300);
-            let mut weighted = 0.0;
-            for (r, &d) in row.iter_mut().zip(dist) {
-                *r /= sum;
-                weighted += (d - nearest) * *r;
-            }
-            let entropy = sum.ln() + beta * weighted;
-            let diff = entropy - desired_entropy;
-            if diff.abs() <= ENTROPY_TOLERANCE {
-                break;
-            }
-            if diff > 0.0 {
-                beta_min = beta;
-                beta = if beta_max.is_infinite() {
-                    beta * 2.0
-                } else {
-                    0.5 * (beta + beta_max)
-                };
-            } else {
-                beta_max = beta;
-                beta = if beta_min.is_infinite() {
-                    beta / 2.0
-                } else {
-                    0.5 * (beta + beta_min)
-                };
-            }
-        }
-        p[i * n..(i + 1) * n].copy_from_slice(&row);
+        others[..i].copy_from_slice(&dist[..i]);
+        others[i..].copy_from_slice(&dist[i + 1..]);
+        conditional_row(&others, perplexity, &mut conditional);
+        let row = &mut p[i * n..(i + 1) * n];
+        row[..i].copy_from_slice(&conditional[..i]);
+        row[i] = 0.0;
+        row[i + 1..].copy_from_slice(&conditional[i..]);
     }
     let mut joint = vec![0.0; n * n];
     let mut total = 0.0;

@@ -19,9 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use crate::tsne_schedule::{
-    Schedule, ENTROPY_TOLERANCE, INIT_STD, MACHINE_EPSILON, MIN_GAIN, SEARCH_STEPS,
-};
+use crate::tsne_schedule::{conditional_row, Schedule, INIT_STD, MACHINE_EPSILON, MIN_GAIN};
 
 /// Deepest quadtree level; below it the remaining points share one leaf (summed exactly).
 const MAX_DEPTH: usize = 48;
@@ -208,47 +206,6 @@ fn nearest_neighbours(data: ArrayView2<f64>, k: usize) -> (Vec<u32>, Vec<f64>) {
             },
         );
     (indices, distances)
-}
-
-/// p(j|i) over one point's neighbour distances, with the bandwidth search of the exact method
-/// (entropy ln(perplexity), distances shifted by the nearest one).
-fn conditional_row(dist: &[f64], perplexity: f64, row: &mut [f64]) {
-    let desired_entropy = perplexity.ln();
-    let nearest = dist.iter().copied().fold(f64::INFINITY, f64::min);
-    let (mut beta, mut beta_min, mut beta_max) = (1.0, f64::NEG_INFINITY, f64::INFINITY);
-    for _ in 0..SEARCH_STEPS {
-        let mut sum = 0.0;
-        for (r, &d) in row.iter_mut().zip(dist) {
-            *r = (-(d - nearest) * beta).exp();
-            sum += *r;
-        }
-        let sum = sum.max(1e-300);
-        let mut weighted = 0.0;
-        for (r, &d) in row.iter_mut().zip(dist) {
-            *r /= sum;
-            weighted += (d - nearest) * *r;
-        }
-        let entropy = sum.ln() + beta * weighted;
-        let diff = entropy - desired_entropy;
-        if diff.abs() <= ENTROPY_TOLERANCE {
-            break;
-        }
-        if diff > 0.0 {
-            beta_min = beta;
-            beta = if beta_max.is_infinite() {
-                beta * 2.0
-            } else {
-                0.5 * (beta + beta_max)
-            };
-        } else {
-            beta_max = beta;
-            beta = if beta_min.is_infinite() {
-                beta / 2.0
-            } else {
-                0.5 * (beta + beta_min)
-            };
-        }
-    }
 }
 
 /// One quadtree cell.

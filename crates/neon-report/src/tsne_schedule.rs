@@ -1,5 +1,5 @@
-//! What the exact and the Barnes-Hut t-SNE share: the optimiser schedule and the constants of
-//! scikit-learn's implementation (bandwidth search, gains, initial map).
+//! What the exact and the Barnes-Hut t-SNE share: the optimiser schedule, the bandwidth search
+//! of the input affinities, and scikit-learn's constants (search tolerance, gains, initial map).
 
 /// Floor on probabilities, as NumPy's double machine epsilon.
 pub(crate) const MACHINE_EPSILON: f64 = f64::EPSILON;
@@ -26,4 +26,46 @@ pub(crate) struct Schedule {
     pub(crate) exaggeration_iter: usize,
     /// Step size.
     pub(crate) learning_rate: f64,
+}
+
+/// p(j|i) over one point's neighbour distances, with the bandwidth search of the exact method
+/// (entropy ln(perplexity), distances shifted by the nearest one so that `exp` cannot
+/// underflow to all zeros; the entropy is invariant to the shift).
+pub(crate) fn conditional_row(dist: &[f64], perplexity: f64, row: &mut [f64]) {
+    let desired_entropy = perplexity.ln();
+    let nearest = dist.iter().copied().fold(f64::INFINITY, f64::min);
+    let (mut beta, mut beta_min, mut beta_max) = (1.0, f64::NEG_INFINITY, f64::INFINITY);
+    for _ in 0..SEARCH_STEPS {
+        let mut sum = 0.0;
+        for (r, &d) in row.iter_mut().zip(dist) {
+            *r = (-(d - nearest) * beta).exp();
+            sum += *r;
+        }
+        let sum = sum.max(1e-300);
+        let mut weighted = 0.0;
+        for (r, &d) in row.iter_mut().zip(dist) {
+            *r /= sum;
+            weighted += (d - nearest) * *r;
+        }
+        let entropy = sum.ln() + beta * weighted;
+        let diff = entropy - desired_entropy;
+        if diff.abs() <= ENTROPY_TOLERANCE {
+            break;
+        }
+        if diff > 0.0 {
+            beta_min = beta;
+            beta = if beta_max.is_infinite() {
+                beta * 2.0
+            } else {
+                0.5 * (beta + beta_max)
+            };
+        } else {
+            beta_max = beta;
+            beta = if beta_min.is_infinite() {
+                beta / 2.0
+            } else {
+                0.5 * (beta + beta_min)
+            };
+        }
+    }
 }

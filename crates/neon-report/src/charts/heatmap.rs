@@ -16,7 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontStyle, FontTransform, IntoFont, RGBColor, TextStyle};
 
 use super::axes::{format_tick, nice_step, nice_ticks};
-use crate::color::{encode_png, seismic, symmetric_unit, ColorMap, Rgb};
+use crate::color::{check_overlay, encode_png, seismic, symmetric_unit, ColorMap, Rgb};
 use crate::error::{check_finite, draw_err, ReportError};
 use crate::figure::{text_style, INK};
 use crate::font;
@@ -277,23 +277,8 @@ impl HeatmapPanel {
                     }
                 }
                 if let Some((image, alpha)) = under {
-                    if !(0.0..=1.0).contains(alpha) {
-                        return Err(ReportError::OutOfRange {
-                            what: "overlay alpha",
-                            range: "[0, 1]",
-                            value: *alpha,
-                        });
-                    }
+                    check_overlay(image.view(), heat.dim(), *alpha)?;
                     check_rgb(image.view())?;
-                    let (ih, iw, _) = image.dim();
-                    if (ih, iw) != heat.dim() {
-                        return Err(ReportError::ShapeMismatch {
-                            image_height: ih,
-                            image_width: iw,
-                            heat_height: heat.nrows(),
-                            heat_width: heat.ncols(),
-                        });
-                    }
                 }
             }
             Content::Picture(image) => {
