@@ -358,20 +358,7 @@ pub(crate) fn gradient(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_distr::Normal;
-
-    /// `per_blob` points around each of three centres 10 apart in 5-D, unit spread.
-    fn blobs(per_blob: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let normal = Normal::new(0.0, 1.0).expect("normal");
-        let n = 3 * per_blob;
-        let labels: Vec<usize> = (0..n).map(|i| i % 3).collect();
-        let data = Array2::from_shape_fn((n, 5), |(i, j)| {
-            let centre = if j == labels[i] { 10.0 } else { 0.0 };
-            centre + normal.sample(&mut rng)
-        });
-        (data, labels)
-    }
+    use crate::tsne_schedule::blobs;
 
     fn nearest_neighbour_agreement(map: &Array2<f64>, labels: &[usize]) -> f64 {
         let n = map.nrows();

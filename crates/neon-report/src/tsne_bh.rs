@@ -456,21 +456,9 @@ impl Forces {
 mod tests {
     use super::*;
     use crate::tsne::{gradient, joint_probabilities, squared_distances};
+    use crate::tsne_schedule::blobs;
     use crate::{TsneMethod, TsneParams};
     use rand_distr::Normal;
-
-    /// `per_blob` points around each of three centres 10 apart in 5-D, unit spread.
-    fn blobs(per_blob: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let normal = Normal::new(0.0, 1.0).expect("normal");
-        let n = 3 * per_blob;
-        let labels: Vec<usize> = (0..n).map(|i| i % 3).collect();
-        let data = Array2::from_shape_fn((n, 5), |(i, j)| {
-            let centre = if j == labels[i] { 10.0 } else { 0.0 };
-            centre + normal.sample(&mut rng)
-        });
-        (data, labels)
-    }
 
     /// KL(P ‖ Q) of a map, with the exact method's dense P.
     fn kl_divergence(p: &[f64], map: &Array2<f64>) -> f64 {

@@ -69,3 +69,20 @@ pub(crate) fn conditional_row(dist: &[f64], perplexity: f64, row: &mut [f64]) {
         }
     }
 }
+
+/// `per_blob` points around each of three centres 10 apart in 5-D, unit spread: test data
+/// shared by the exact and the Barnes-Hut tests.
+#[cfg(test)]
+pub(crate) fn blobs(per_blob: usize, seed: u64) -> (ndarray::Array2<f64>, Vec<usize>) {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let normal = Normal::new(0.0, 1.0).expect("normal");
+    let n = 3 * per_blob;
+    let labels: Vec<usize> = (0..n).map(|i| i % 3).collect();
+    let data = ndarray::Array2::from_shape_fn((n, 5), |(i, j)| {
+        let centre = if j == labels[i] { 10.0 } else { 0.0 };
+        centre + normal.sample(&mut rng)
+    });
+    (data, labels)
+}
