@@ -115,3 +115,9 @@ impl Compute {
 
 /// Number of rows from which [`ComputePath::Auto`] uses the blocked kernels.
 pub const BATCH_MIN_ROWS: usize = 32;
+
+/// Below this many (row, training point) pairs the blocked kernels run their row blocks on the
+/// calling thread: a few hundred microseconds of work at most, less than handing the blocks to
+/// the thread pool and waiting for them. The blocks and their order are the same either way,
+/// so the results do not change.
+pub const SERIAL_MAX_PAIRS: usize = 1 << 15;

@@ -6,6 +6,41 @@ pub fn squared_distance(a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>
     a.iter().zip(b.iter()).map(|(p, q)| (p - q) * (p - q)).sum()
 }
 
+/// The smallest entry of `values` (`+∞` when empty), NaN entries ignored as by [`f64::min`].
+/// Four independent lanes so the loop vectorises; the minimum does not depend on the order of
+/// comparisons, so the result equals a sequential fold.
+#[inline]
+pub fn min_of(values: &[f64]) -> f64 {
+    let mut lanes = [f64::INFINITY; 4];
+    let mut chunks = values.chunks_exact(4);
+    for c in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(c) {
+            *lane = lane.min(v);
+        }
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(f64::INFINITY, |m, &v| m.min(v));
+    lanes.iter().fold(tail, |m, &v| m.min(v))
+}
+
+/// `Σ values`, accumulated in four lanes (entry `j` into lane `j mod 4`, the lanes added in
+/// order at the end) so the loop is not bound by the latency of one chain of additions. A fixed
+/// order: the same sum for any number of threads.
+#[inline]
+pub fn sum_of(values: &[f64]) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let mut chunks = values.chunks_exact(4);
+    for c in &mut chunks {
+        for (lane, &v) in lanes.iter_mut().zip(c) {
+            *lane += v;
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().sum();
+    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail
+}
+
 /// `(1/α) log((1/N) Σ exp(α h_k))` (§3.1), shifted by the largest `α h_k` so it neither
 /// overflows nor underflows for any magnitude of `α h`.
 pub fn log_mean_exp(h: &[f64], alpha: f64) -> f64 {
@@ -95,7 +130,22 @@ pub const MAX_MAGNITUDE: f64 = 1e150;
 
 #[cfg(test)]
 mod exp_tests {
-    use super::exp_nonpositive;
+    use super::{exp_nonpositive, min_of, sum_of};
+
+    #[test]
+    fn lane_min_and_sum_match_sequential_folds() {
+        for n in 0..11 {
+            let v: Vec<f64> = (0..n)
+                .map(|i| ((i * 7 % 5) as f64) - 0.25 * i as f64)
+                .collect();
+            let min = v.iter().fold(f64::INFINITY, |m, &x| m.min(x));
+            assert_eq!(min_of(&v), min);
+            let sum: f64 = v.iter().sum();
+            assert!((sum_of(&v) - sum).abs() <= 1e-12 * (1.0 + sum.abs()));
+        }
+        assert_eq!(min_of(&[3.0, f64::NAN, 1.0, 2.0, 5.0]), 1.0);
+        assert_eq!(sum_of(&[]), 0.0);
+    }
 
     #[test]
     fn fast_exp_is_within_two_ulp_of_libm() {

@@ -78,9 +78,10 @@
 //! cancellation (`h_k < 10⁻² (‖x‖² + ‖u_k‖²)`) are recomputed as `Σ (x_i − u_ki)²`, and a row
 //! whose relevance expansion has an error bound above `1e-13` of its score is recomputed by
 //! the per-point path. The exponentials of a tile use [`math::exp_nonpositive`] (within 2 ulp
-//! of the C library's `exp`, but vectorised). [`Precision::F32`] runs the two matrix products
-//! in `f32` (exponentials and sums in `f64`, without the per-row fallback); see
-//! [`F32_TOLERANCE`].
+//! of the C library's `exp`, but vectorised; with `γ = 2β` or `4β` the γ weights are the
+//! squared β weights, a few ulp from their own exponential). [`Precision::F32`] runs the two
+//! matrix products in `f32` (exponentials and sums in `f64`, without the per-row fallback);
+//! see [`F32_TOLERANCE`].
 
 mod compute;
 pub mod distance;
@@ -91,5 +92,6 @@ pub mod rff;
 
 pub use compute::{
     Compute, ComputePath, Precision, Tiles, BATCH_MIN_ROWS, F32_TOLERANCE, FALLBACK_THRESHOLD,
+    SERIAL_MAX_PAIRS,
 };
 pub use real::Real;

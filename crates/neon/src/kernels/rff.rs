@@ -46,13 +46,15 @@ pub fn embedding_sum(
                 let moderate = zs
                     .iter()
                     .zip(phase)
-                    .all(|(v, b)| (v + b).abs() <= COS_RANGE);
-                for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
-                    *out = if moderate {
-                        cos_reduced(v + b)
-                    } else {
-                        (v + b).cos()
-                    };
+                    .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
+                if moderate {
+                    for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
+                        *out = cos_reduced(v + b);
+                    }
+                } else {
+                    for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
+                        *out = (v + b).cos();
+                    }
                 }
                 for (s, &c) in sum.iter_mut().zip(&row) {
                     *s += std::f64::consts::SQRT_2 * c;

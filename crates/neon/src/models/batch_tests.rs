@@ -485,3 +485,47 @@ fn approximate_mode_handles_ties_on_one_axis() {
     let results = approx.explain_outlier(train.view(), &rows, true, 1.0, 1e-9, &|_| {});
     assert_eq!(results.len(), 300);
 }
+
+#[test]
+fn leave_one_out_rff_drawing_its_own_features_equals_prepared_draws() {
+    let train = gaussian(150, 4, 1.0, 0.0, 51);
+    let model = FittedModel::Kde(Kde::fit(KdeParams::new(0.4), train.view()).expect("fit"));
+    let options = ExplainOptions {
+        n_features: 130,
+        trials: 3,
+        seed: 2,
+        ..Default::default()
+    };
+    let all: Vec<usize> = (0..train.nrows()).collect();
+    let compute = batch(ComputePath::Batch);
+    let prepared = |threads: usize| {
+        with_threads(threads, || {
+            let b = crate::models::BatchExplainer::new(
+                &model,
+                Target::InlierRff,
+                &options,
+                &compute,
+                all.len(),
+            )
+            .expect("prepare");
+            // a few rows first: the draws are made with their embeddings, then reused
+            let _ = b.explain(Queries::LeaveOneOut, &all[..10], &|_| {});
+            b.explain(Queries::LeaveOneOut, &all, &|_| {})
+        })
+    };
+    let fused = |threads: usize| {
+        with_threads(threads, || {
+            explain(
+                &model,
+                Queries::LeaveOneOut,
+                Target::InlierRff,
+                &options,
+                &compute,
+            )
+        })
+    };
+    let reference = prepared(1);
+    assert_eq!(reference, prepared(2));
+    assert_eq!(reference, fused(1));
+    assert_eq!(reference, fused(2));
+}

@@ -128,6 +128,36 @@ impl Kde {
     /// Validate options and prepare an explainer for `target` (random features are drawn once
     /// here and shared by every row).
     pub fn explainer(&self, target: Target, options: &ExplainOptions) -> Result<KdeExplainer<'_>> {
+        let mut explainer = self.explainer_without_draws(target, options)?;
+        if target == Target::InlierRff {
+            explainer.draws = self.random_feature_draws(options);
+        }
+        Ok(explainer)
+    }
+
+    /// The `options.trials` random-feature draws of [`Kde::explainer`], embeddings included.
+    pub(crate) fn random_feature_draws(&self, options: &ExplainOptions) -> Vec<RandomFeatureDraw> {
+        (0..options.trials as u64)
+            .into_par_iter()
+            .map(|trial| {
+                RandomFeatureDraw::draw(
+                    self.points.view(),
+                    self.gamma,
+                    options.n_features,
+                    options.seed,
+                    trial,
+                )
+            })
+            .collect()
+    }
+
+    /// [`Kde::explainer`] with the same checks but no random features drawn (the blocked path
+    /// draws them when it needs them).
+    pub(crate) fn explainer_without_draws(
+        &self,
+        target: Target,
+        options: &ExplainOptions,
+    ) -> Result<KdeExplainer<'_>> {
         options.validate()?;
         let rule = options.rule_for(CAPABILITIES, target);
         check_target_rule(NAME, CAPABILITIES, target, rule)?;
@@ -145,22 +175,6 @@ impl Kde {
                 "lower n_features or trials",
             )?;
         }
-        let draws = if target == Target::InlierRff {
-            (0..options.trials as u64)
-                .into_par_iter()
-                .map(|trial| {
-                    RandomFeatureDraw::draw(
-                        self.points.view(),
-                        self.gamma,
-                        options.n_features,
-                        options.seed,
-                        trial,
-                    )
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
         let kde_target = match target {
             Target::Outlier => KdeTarget::Outlier,
             Target::Inlier => KdeTarget::Inlier,
@@ -179,7 +193,7 @@ impl Kde {
             beta,
             epsilon: options.epsilon,
             rule,
-            draws,
+            draws: Vec::new(),
         })
     }
 }

@@ -21,8 +21,8 @@
 use super::algorithm::Kde;
 use crate::explain::Explanation;
 use crate::kernels::distance::squared_norms;
-use crate::kernels::math::{exp_nonpositive, squared_distance};
-use crate::kernels::{Precision, Real, Tiles, FALLBACK_THRESHOLD};
+use crate::kernels::math::{exp_nonpositive, min_of, squared_distance, sum_of};
+use crate::kernels::{Precision, Real, Tiles, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
@@ -145,13 +145,26 @@ impl<'a> KdeBatch<'a> {
         leave_one_out: bool,
     ) -> Vec<f64> {
         let gamma = self.kde.gamma;
-        rows.par_chunks(self.tiles.rows)
-            .flat_map_iter(|chunk| {
-                let sums = self.block_sums(points, chunk, leave_one_out, None);
-                sums.into_iter()
-                    .map(move |s| s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma)
-            })
-            .collect()
+        let block = |chunk: &[usize]| -> Vec<f64> {
+            let sums = self.block_sums(points, chunk, leave_one_out, None);
+            sums.into_iter()
+                .map(|s| s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma)
+                .collect()
+        };
+        if self.serial(rows.len()) {
+            rows.chunks(self.tiles.rows).flat_map(block).collect()
+        } else {
+            rows.par_chunks(self.tiles.rows)
+                .flat_map_iter(block)
+                .collect()
+        }
+    }
+
+    /// True if `n_rows` rows are cheap enough to run their blocks on the calling thread (one
+    /// block, or fewer than [`SERIAL_MAX_PAIRS`] pairs with the training points).
+    pub fn serial(&self, n_rows: usize) -> bool {
+        n_rows <= self.tiles.rows
+            || n_rows.saturating_mul(self.kde.points.nrows()) < SERIAL_MAX_PAIRS
     }
 
     /// Outlier explanations (§3.1) of `rows` of `points`, in order: soft argmin with stiffness
@@ -168,57 +181,62 @@ impl<'a> KdeBatch<'a> {
     ) -> Vec<Explanation> {
         let gamma = self.kde.gamma;
         let d = self.kde.n_features();
-        rows.par_chunks(self.tiles.rows)
-            .flat_map_iter(|chunk| {
-                let sums = self.block_sums(points, chunk, leave_one_out, Some((beta, epsilon)));
-                let out: Vec<Explanation> = chunk
-                    .iter()
-                    .zip(sums)
-                    .map(|(&row, s)| {
-                        let x = points.row(row);
-                        let exclude = leave_one_out.then_some(row);
-                        let score = s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma;
-                        let scale = score / s.z_beta;
-                        let a = s.acc[0];
-                        let width = 2 * d + 1;
-                        let direct = &s.acc[width..width + d];
-                        let a_direct = s.acc[width + d];
-                        let mut relevance = Vec::with_capacity(d);
-                        let mut worst: f64 = 0.0;
-                        for i in 0..d {
-                            let xc = x[i] - self.mean[i];
-                            let (b, c) = (s.acc[1 + i], s.acc[1 + d + i]);
-                            let expanded = xc * xc * a - 2.0 * xc * b + c;
-                            relevance.push(scale * (expanded.max(0.0) + direct[i]));
-                            let magnitude = xc.abs() * a.sqrt() + c.max(0.0).sqrt();
-                            worst = worst.max(magnitude * magnitude);
-                        }
-                        let dissipated = scale * (epsilon * (a + a_direct) + s.degenerate);
-                        let bound = ROUNDOFF_FACTOR * f64::EPSILON * worst * scale.abs();
-                        let trusted = score.is_finite()
-                            && scale.is_finite()
-                            && bound <= FALLBACK_THRESHOLD * score.abs();
-                        if self.precision == Precision::F64 && !trusted {
-                            self.fallbacks.fetch_add(1, Ordering::Relaxed);
-                            let (score, relevance, dissipated) =
-                                self.kde.explain_outlier(x, exclude, beta, epsilon);
-                            return Explanation::new(row, score, relevance, dissipated);
-                        }
-                        if self.precision == Precision::F32 {
-                            // single-precision products lose conservation in the last digits
-                            // (up to ~1e-6 relative); that round-off is reported as dissipated,
-                            // so score = Σ R + dissipated holds to f64 rounding
-                            let total: f64 = relevance.iter().sum();
-                            let dissipated = score - total;
-                            return Explanation::new(row, score, relevance, dissipated);
-                        }
-                        Explanation::new(row, score, relevance, dissipated)
-                    })
-                    .collect();
-                progress(chunk.len());
-                out.into_iter()
-            })
-            .collect()
+        let block = |chunk: &[usize]| -> Vec<Explanation> {
+            let sums = self.block_sums(points, chunk, leave_one_out, Some((beta, epsilon)));
+            let out: Vec<Explanation> = chunk
+                .iter()
+                .zip(sums)
+                .map(|(&row, s)| {
+                    let x = points.row(row);
+                    let exclude = leave_one_out.then_some(row);
+                    let score = s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma;
+                    let scale = score / s.z_beta;
+                    let a = s.acc[0];
+                    let width = 2 * d + 1;
+                    let direct = &s.acc[width..width + d];
+                    let a_direct = s.acc[width + d];
+                    let mut relevance = Vec::with_capacity(d);
+                    let mut worst: f64 = 0.0;
+                    for i in 0..d {
+                        let xc = x[i] - self.mean[i];
+                        let (b, c) = (s.acc[1 + i], s.acc[1 + d + i]);
+                        let expanded = xc * xc * a - 2.0 * xc * b + c;
+                        relevance.push(scale * (expanded.max(0.0) + direct[i]));
+                        let magnitude = xc.abs() * a.sqrt() + c.max(0.0).sqrt();
+                        worst = worst.max(magnitude * magnitude);
+                    }
+                    let dissipated = scale * (epsilon * (a + a_direct) + s.degenerate);
+                    let bound = ROUNDOFF_FACTOR * f64::EPSILON * worst * scale.abs();
+                    let trusted = score.is_finite()
+                        && scale.is_finite()
+                        && bound <= FALLBACK_THRESHOLD * score.abs();
+                    if self.precision == Precision::F64 && !trusted {
+                        self.fallbacks.fetch_add(1, Ordering::Relaxed);
+                        let (score, relevance, dissipated) =
+                            self.kde.explain_outlier(x, exclude, beta, epsilon);
+                        return Explanation::new(row, score, relevance, dissipated);
+                    }
+                    if self.precision == Precision::F32 {
+                        // single-precision products lose conservation in the last digits
+                        // (up to ~1e-6 relative); that round-off is reported as dissipated,
+                        // so score = Σ R + dissipated holds to f64 rounding
+                        let total: f64 = relevance.iter().sum();
+                        let dissipated = score - total;
+                        return Explanation::new(row, score, relevance, dissipated);
+                    }
+                    Explanation::new(row, score, relevance, dissipated)
+                })
+                .collect();
+            progress(chunk.len());
+            out
+        };
+        if self.serial(rows.len()) {
+            rows.chunks(self.tiles.rows).flat_map(block).collect()
+        } else {
+            rows.par_chunks(self.tiles.rows)
+                .flat_map_iter(block)
+                .collect()
+        }
     }
 
     /// Running sums of one block of rows over every training tile, in tile order.
@@ -292,6 +310,13 @@ impl<'a> KdeBatch<'a> {
         };
         let (beta, epsilon) = explain.unwrap_or((gamma, 0.0));
         let same_exponent = beta == gamma;
+        // with γ = 2β or 4β the γ weights are squares of the β weights (within a few ulp of
+        // their own exponential)
+        let squarings = match explain {
+            Some(_) if beta > 0.0 && gamma == 2.0 * beta => 1,
+            Some(_) if beta > 0.0 && gamma == 4.0 * beta => 2,
+            _ => 0,
+        };
         let mut start = 0;
         while start < n {
             let end = (start + tile).min(n);
@@ -319,7 +344,6 @@ impl<'a> KdeBatch<'a> {
                 let xn = x_norms[r];
                 let xn64 = x_norms_f64[r];
                 let h_row = &mut h_row[..len];
-                let mut tile_min = f64::INFINITY;
                 let mut recompute = false;
                 for (((h_out, &g), &un), &un64) in h_row
                     .iter_mut()
@@ -329,13 +353,16 @@ impl<'a> KdeBatch<'a> {
                 {
                     let h = (g + xn + un).to_f64().max(0.0);
                     recompute |= h < fraction * (xn64 + un64);
-                    tile_min = tile_min.min(h);
                     *h_out = h;
                 }
                 let excluded_here = excluded[r].filter(|k| (start..end).contains(k));
                 close.clear();
-                if recompute || excluded_here.is_some() {
-                    tile_min = f64::INFINITY;
+                if !recompute {
+                    // only the left-out point changes (no other pair is close)
+                    if let Some(k) = excluded_here {
+                        h_row[k - start] = f64::INFINITY;
+                    }
+                } else {
                     for (j, h) in h_row.iter_mut().enumerate() {
                         let k = start + j;
                         if Some(k) == excluded_here {
@@ -344,9 +371,9 @@ impl<'a> KdeBatch<'a> {
                             *h = squared_distance(points.row(rows[r]), kde.points.row(k));
                             close.push(j);
                         }
-                        tile_min = tile_min.min(*h);
                     }
                 }
+                let tile_min = min_of(h_row);
                 if tile_min < s.min {
                     if s.min.is_finite() {
                         let drop = s.min - tile_min;
@@ -367,15 +394,30 @@ impl<'a> KdeBatch<'a> {
                 let shift = s.min;
                 // exp(−∞) = 0 for a left-out point
                 let w_gamma = &mut w_gamma[..len];
-                for (w, &h) in w_gamma.iter_mut().zip(h_row.iter()) {
-                    *w = exp_nonpositive(-gamma * (h - shift));
+                if squarings > 0 {
+                    // γ = 2β or 4β: exp(−γ Δ) = exp(−β Δ)² or ⁴, one exponential per pair
+                    let w_beta = &mut w_beta[..len];
+                    for ((wb, wg), &h) in
+                        w_beta.iter_mut().zip(w_gamma.iter_mut()).zip(h_row.iter())
+                    {
+                        let w = exp_nonpositive(-beta * (h - shift));
+                        let w2 = w * w;
+                        *wb = w;
+                        *wg = if squarings == 1 { w2 } else { w2 * w2 };
+                    }
+                } else {
+                    for (w, &h) in w_gamma.iter_mut().zip(h_row.iter()) {
+                        *w = exp_nonpositive(-gamma * (h - shift));
+                    }
                 }
-                s.z_gamma += w_gamma.iter().sum::<f64>();
+                s.z_gamma += sum_of(w_gamma);
                 if explain.is_none() {
                     continue;
                 }
                 let w_beta: &[f64] = if same_exponent {
                     w_gamma
+                } else if squarings > 0 {
+                    &w_beta[..len]
                 } else {
                     let w_beta = &mut w_beta[..len];
                     for (w, &h) in w_beta.iter_mut().zip(h_row.iter()) {
@@ -391,7 +433,7 @@ impl<'a> KdeBatch<'a> {
                     }
                     w_beta
                 };
-                s.z_beta += w_beta.iter().sum::<f64>();
+                s.z_beta += sum_of(w_beta);
                 let mut degenerate = false;
                 for ((out, &w), &h) in weights[r * len..(r + 1) * len]
                     .iter_mut()

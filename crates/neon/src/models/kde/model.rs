@@ -4,10 +4,11 @@
 use super::algorithm::{Kde, KdeExplainer};
 use super::approx::{ApproxKde, ApproxOutlier};
 use super::batch::KdeBatch;
-use super::batch_rff::explain_inlier_rff;
+use super::batch_rff::{explain_inlier_rff, explain_inlier_rff_loo, loo_fits};
 use super::capabilities::{CAPABILITIES, NAME};
 use super::differentiable::KdeScore;
 use super::hyperparams::{KdeError, KdeParams};
+use super::random_features::RandomFeatureDraw;
 use crate::engine::{
     check_stored_matrix, ApproxBound, ApproxExplainer, BlockedExplainer, DifferentiableScore, Model,
 };
@@ -17,6 +18,7 @@ use crate::kernels::{Compute, Tiles};
 use crate::options::{Capabilities, ExplainOptions, RuleSet, Target};
 use crate::rules::uniform_rule;
 use ndarray::ArrayView2;
+use std::sync::OnceLock;
 
 impl Model for Kde {
     fn name(&self) -> &'static str {
@@ -89,7 +91,8 @@ impl Model for Kde {
         options: &ExplainOptions,
         compute: &Compute,
     ) -> Result<Option<Box<dyn BlockedExplainer + 'a>>> {
-        let explainer = self.explainer(target, options)?;
+        // the random features are drawn when the rows are known (see KdeBlocked::draws)
+        let explainer = self.explainer_without_draws(target, options)?;
         if explainer.rule() != RuleSet::Standard {
             return Ok(None);
         }
@@ -98,6 +101,8 @@ impl Model for Kde {
             target,
             batch: KdeBatch::new(self, compute.precision, compute.tiles),
             explainer,
+            options: *options,
+            draws: OnceLock::new(),
         })))
     }
 
@@ -154,13 +159,28 @@ impl Model for Kde {
     }
 }
 
-/// The blocked kernels of one KDE target, prepared once (random features drawn, training
-/// data packed).
+/// The blocked kernels of one KDE target, prepared once (training data packed; random
+/// features drawn once, on first use).
 struct KdeBlocked<'a> {
     kde: &'a Kde,
     target: Target,
     batch: KdeBatch<'a>,
     explainer: KdeExplainer<'a>,
+    options: ExplainOptions,
+    /// The random-feature draws with their embeddings, made by the first call that needs them:
+    /// a call that explains (at least half of) the training rows leave-one-out before any
+    /// other draws them itself, computing each feature map once ([`explain_inlier_rff_loo`]).
+    draws: OnceLock<Vec<RandomFeatureDraw>>,
+}
+
+impl KdeBlocked<'_> {
+    /// Whether `points` are the model's own training points (the same array).
+    fn is_training_data(&self, points: ArrayView2<f64>) -> bool {
+        let train = self.kde.points.view();
+        points.as_ptr() == train.as_ptr()
+            && points.dim() == train.dim()
+            && points.strides() == train.strides()
+    }
 }
 
 impl BlockedExplainer for KdeBlocked<'_> {
@@ -180,15 +200,36 @@ impl BlockedExplainer for KdeBlocked<'_> {
                 self.explainer.epsilon(),
                 progress,
             ),
-            Target::InlierRff => explain_inlier_rff(
-                self.kde,
-                self.explainer.draws(),
-                &self.batch,
-                points,
-                rows,
-                leave_one_out,
-                progress,
-            ),
+            Target::InlierRff => {
+                let (h, trials) = (self.options.n_features, self.options.trials);
+                if self.draws.get().is_none()
+                    && leave_one_out
+                    && self.is_training_data(points)
+                    && loo_fits(self.kde, h, trials, rows.len())
+                {
+                    return explain_inlier_rff_loo(
+                        self.kde,
+                        h,
+                        trials,
+                        self.options.seed,
+                        &self.batch,
+                        rows,
+                        progress,
+                    );
+                }
+                let draws = self
+                    .draws
+                    .get_or_init(|| self.kde.random_feature_draws(&self.options));
+                explain_inlier_rff(
+                    self.kde,
+                    draws,
+                    &self.batch,
+                    points,
+                    rows,
+                    leave_one_out,
+                    progress,
+                )
+            }
             _ => {
                 let scores = self.batch.outlier_scores(points, rows, leave_one_out);
                 progress(rows.len());

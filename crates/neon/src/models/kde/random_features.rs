@@ -29,7 +29,21 @@ impl RandomFeatureDraw {
         seed: u64,
         trial: u64,
     ) -> Self {
-        let d = points.ncols();
+        let (omega, phase) = Self::frequencies(points.ncols(), gamma, n_features, seed, trial);
+        // Σ_k √2 cos(U Ωᵀ + b), by blocked matrix products (memory independent of N)
+        let embedding_sum = crate::kernels::rff::embedding_sum(points, omega.view(), phase.view());
+        Self::from_sum(omega, phase, embedding_sum, points.nrows())
+    }
+
+    /// The frequencies `ω_j` (H × d) and phases `b_j` of [`RandomFeatureDraw::draw`], without
+    /// the embedding.
+    pub(crate) fn frequencies(
+        d: usize,
+        gamma: f64,
+        n_features: usize,
+        seed: u64,
+        trial: u64,
+    ) -> (Array2<f64>, Array1<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(trial);
         let sigma = (2.0 * gamma).sqrt();
@@ -38,9 +52,16 @@ impl RandomFeatureDraw {
         });
         let phase =
             Array1::from_shape_simple_fn(n_features, || rng.gen::<f64>() * std::f64::consts::TAU);
-        // Σ_k √2 cos(U Ωᵀ + b), by blocked matrix products (memory independent of N)
-        let embedding_sum = crate::kernels::rff::embedding_sum(points, omega.view(), phase.view());
-        let n_points = points.nrows();
+        (omega, phase)
+    }
+
+    /// A draw from its frequencies and the summed embedding of its `n_points` training points.
+    pub(crate) fn from_sum(
+        omega: Array2<f64>,
+        phase: Array1<f64>,
+        embedding_sum: Array1<f64>,
+        n_points: usize,
+    ) -> Self {
         let mean_embedding = &embedding_sum / n_points as f64;
         RandomFeatureDraw {
             layer: RandomFourier {
