@@ -54,9 +54,143 @@ pub fn squared_distances(x: ArrayView2<f64>, u: ArrayView2<f64>, tiles: Tiles) -
     out
 }
 
+/// A few centres (k-means centroids, k-means++ candidates) laid out for [`CentreDots`]:
+/// transposed to `d × k_pad` with `k_pad` the next multiple of [`CENTRE_LANES`] (zero columns
+/// after the `k` real ones), with their squared norms.
+#[derive(Debug, Clone)]
+pub struct PackedCentres {
+    k: usize,
+    k_pad: usize,
+    d: usize,
+    transposed: Vec<f64>,
+    norms: Vec<f64>,
+}
+
+/// Columns per register tile of [`PackedCentres::dots`].
+pub const CENTRE_LANES: usize = 8;
+
+/// Rows per register tile of [`PackedCentres::dots`].
+const ROW_LANES: usize = 4;
+
+impl PackedCentres {
+    /// Pack the rows of `centres`.
+    pub fn new(centres: ArrayView2<f64>) -> Self {
+        let (k, d) = centres.dim();
+        let k_pad = k.div_ceil(CENTRE_LANES).max(1) * CENTRE_LANES;
+        let mut transposed = vec![0.0; d * k_pad];
+        for (c, row) in centres.rows().into_iter().enumerate() {
+            for (i, &v) in row.iter().enumerate() {
+                transposed[i * k_pad + c] = v;
+            }
+        }
+        PackedCentres {
+            k,
+            k_pad,
+            d,
+            transposed,
+            norms: squared_norms(centres).to_vec(),
+        }
+    }
+
+    /// Number of centres `k`.
+    pub fn len(&self) -> usize {
+        self.k
+    }
+
+    /// True if there are no centres.
+    pub fn is_empty(&self) -> bool {
+        self.k == 0
+    }
+
+    /// Stride of the rows written by [`PackedCentres::dots`] (`k` rounded up to a multiple of
+    /// [`CENTRE_LANES`]).
+    pub fn stride(&self) -> usize {
+        self.k_pad
+    }
+
+    /// Squared norms of the centres.
+    pub fn norms(&self) -> &[f64] {
+        &self.norms
+    }
+
+    /// `out[r · stride + c] = Σ_i x[r · d + i] · centre_c[i]` for every row `r` of `x`
+    /// (row-major, `d` numbers per row): register tiles of 4 rows × 8 centres, products and
+    /// sums in feature order (separate multiply and add, so the bits do not depend on the
+    /// instruction set). Call it inside [`super::simd::wide`] for AVX2.
+    #[inline(always)]
+    pub fn dots(&self, x: &[f64], out: &mut [f64]) {
+        let (d, kp) = (self.d, self.k_pad);
+        if d == 0 {
+            out.fill(0.0);
+            return;
+        }
+        let rows = x.len() / d;
+        let mut quads = x.chunks_exact(ROW_LANES * d);
+        let mut outs = out.chunks_exact_mut(ROW_LANES * kp);
+        for (xs, os) in (&mut quads).zip(&mut outs) {
+            let (x0, rest) = xs.split_at(d);
+            let (x1, rest) = rest.split_at(d);
+            let (x2, x3) = rest.split_at(d);
+            for c0 in (0..kp).step_by(CENTRE_LANES) {
+                let mut acc = [[0.0f64; CENTRE_LANES]; ROW_LANES];
+                for ((((column, &v0), &v1), &v2), &v3) in self
+                    .transposed
+                    .chunks_exact(kp)
+                    .zip(x0)
+                    .zip(x1)
+                    .zip(x2)
+                    .zip(x3)
+                {
+                    let Ok(cv) = <&[f64; CENTRE_LANES]>::try_from(&column[c0..c0 + CENTRE_LANES])
+                    else {
+                        continue;
+                    };
+                    for j in 0..CENTRE_LANES {
+                        acc[0][j] += v0 * cv[j];
+                        acc[1][j] += v1 * cv[j];
+                        acc[2][j] += v2 * cv[j];
+                        acc[3][j] += v3 * cv[j];
+                    }
+                }
+                for (r, a) in acc.iter().enumerate() {
+                    os[r * kp + c0..r * kp + c0 + CENTRE_LANES].copy_from_slice(a);
+                }
+            }
+        }
+        let done = rows - rows % ROW_LANES;
+        for (xr, or) in quads
+            .remainder()
+            .chunks_exact(d)
+            .zip(out[done * kp..].chunks_exact_mut(kp))
+        {
+            for c0 in (0..kp).step_by(CENTRE_LANES) {
+                let mut acc = [0.0f64; CENTRE_LANES];
+                for (column, &v) in self.transposed.chunks_exact(kp).zip(xr) {
+                    for j in 0..CENTRE_LANES {
+                        acc[j] += v * column[c0 + j];
+                    }
+                }
+                or[c0..c0 + CENTRE_LANES].copy_from_slice(&acc);
+            }
+        }
+    }
+
+    /// Squared distance of a row with squared norm `x_norm` to centre `c`, from their dot
+    /// product: `‖x‖² + ‖μ_c‖² − 2 xᵀμ_c`, clamped at 0.
+    #[inline(always)]
+    pub fn distance(&self, dot: f64, x_norm: f64, c: usize) -> f64 {
+        let h = -2.0 * dot + x_norm + self.norms[c];
+        if h > 0.0 {
+            h
+        } else {
+            0.0
+        }
+    }
+}
+
 /// For every row of `x`: the index of the nearest row of `centers` (ties: lowest index) and
-/// the squared distance to it, through the blocked kernel. Row blocks run in parallel; the
-/// result does not depend on the number of threads.
+/// the squared distance to it, through [`PackedCentres`]. Row blocks of [`Tiles::rows`] run in
+/// parallel; the result does not depend on the number of threads.
 pub fn nearest_rows(
     x: ArrayView2<f64>,
     x_norms: ArrayView1<f64>,
@@ -66,7 +200,11 @@ pub fn nearest_rows(
     let n = x.nrows();
     let mut labels = vec![0usize; n];
     let mut dists = vec![0.0; n];
-    let c_norms = squared_norms(centers);
+    let packed = PackedCentres::new(centers);
+    let standard = x.as_standard_layout();
+    let values = standard.as_slice().unwrap_or(&[]);
+    let d = x.ncols();
+    let norms = x_norms.to_vec();
     let block = tiles.rows.max(1);
     labels
         .par_chunks_mut(block)
@@ -75,22 +213,36 @@ pub fn nearest_rows(
         .for_each(|(b, (labels, dists))| {
             let start = b * block;
             let rows = start..start + labels.len();
-            let xs = x.slice_axis(Axis(0), Slice::from(rows.clone()));
-            let mut tile = Array2::zeros((labels.len(), centers.nrows()));
-            squared_distances_into(
-                xs,
-                x_norms.slice_axis(Axis(0), Slice::from(rows)),
-                centers,
-                c_norms.view(),
-                tile.view_mut(),
+            let mut dots = vec![0.0; labels.len() * packed.stride()];
+            super::simd::wide(
+                #[inline(always)]
+                || {
+                    packed.dots(&values[rows.start * d..rows.end * d], &mut dots);
+                    for (r, row) in dots.chunks_exact(packed.stride()).enumerate() {
+                        let (label, dist) = packed.nearest(row, norms[start + r]);
+                        labels[r] = label;
+                        dists[r] = dist;
+                    }
+                },
             );
-            for (r, row) in tile.rows().into_iter().enumerate() {
-                let (label, dist) = argmin(row);
-                labels[r] = label;
-                dists[r] = dist;
-            }
         });
     (labels, dists)
+}
+
+impl PackedCentres {
+    /// The nearest centre (ties: lowest index) and the squared distance to it, for a row with
+    /// squared norm `x_norm` whose dot products with the centres are `dots`.
+    #[inline(always)]
+    pub fn nearest(&self, dots: &[f64], x_norm: f64) -> (usize, f64) {
+        let mut best = (0, f64::INFINITY);
+        for (c, &dot) in dots[..self.k].iter().enumerate() {
+            let h = self.distance(dot, x_norm, c);
+            if h < best.1 {
+                best = (c, h);
+            }
+        }
+        best
+    }
 }
 
 /// Index and value of the smallest entry (ties: lowest index).

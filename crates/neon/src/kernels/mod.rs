@@ -89,6 +89,7 @@ pub mod kmeans;
 pub mod math;
 mod real;
 pub mod rff;
+pub mod simd;
 
 pub use compute::{
     Compute, ComputePath, Precision, Tiles, BATCH_MIN_ROWS, F32_TOLERANCE, FALLBACK_THRESHOLD,

@@ -18,15 +18,19 @@ pub trait Real: LinalgScalar + PartialOrd + Send + Sync + std::fmt::Debug {
 }
 
 impl Real for f64 {
+    #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v
     }
+    #[inline(always)]
     fn to_f64(self) -> f64 {
         self
     }
+    #[inline(always)]
     fn exp(self) -> Self {
         f64::exp(self)
     }
+    #[inline(always)]
     fn cos(self) -> Self {
         f64::cos(self)
     }
@@ -34,15 +38,19 @@ impl Real for f64 {
 }
 
 impl Real for f32 {
+    #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v as f32
     }
+    #[inline(always)]
     fn to_f64(self) -> f64 {
         f64::from(self)
     }
+    #[inline(always)]
     fn exp(self) -> Self {
         f32::exp(self)
     }
+    #[inline(always)]
     fn cos(self) -> Self {
         f32::cos(self)
     }

@@ -41,25 +41,31 @@ pub fn embedding_sum(
             let mut sum = vec![0.0; h_count];
             let mut row = vec![0.0; h_count];
             let phase = phase.as_slice().unwrap_or(&[]);
-            for zr in z.rows() {
-                let zs = zr.as_slice().unwrap_or(&[]);
-                let moderate = zs
-                    .iter()
-                    .zip(phase)
-                    .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
-                if moderate {
-                    for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
-                        *out = cos_reduced(v + b);
+            // compiled for AVX2 where the CPU has it (same bits)
+            super::simd::wide(
+                #[inline(always)]
+                || {
+                    for zr in z.rows() {
+                        let zs = zr.as_slice().unwrap_or(&[]);
+                        let moderate = zs
+                            .iter()
+                            .zip(phase)
+                            .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
+                        if moderate {
+                            for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
+                                *out = cos_reduced(v + b);
+                            }
+                        } else {
+                            for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
+                                *out = (v + b).cos();
+                            }
+                        }
+                        for (s, &c) in sum.iter_mut().zip(&row) {
+                            *s += std::f64::consts::SQRT_2 * c;
+                        }
                     }
-                } else {
-                    for ((out, &v), &b) in row.iter_mut().zip(zs).zip(phase) {
-                        *out = (v + b).cos();
-                    }
-                }
-                for (s, &c) in sum.iter_mut().zip(&row) {
-                    *s += std::f64::consts::SQRT_2 * c;
-                }
-            }
+                },
+            );
             Array1::from(sum)
         })
         .collect();

@@ -21,8 +21,8 @@
 use super::algorithm::Kde;
 use crate::explain::Explanation;
 use crate::kernels::distance::squared_norms;
-use crate::kernels::math::{exp_nonpositive, min_of, squared_distance, sum_of};
-use crate::kernels::{Precision, Real, Tiles, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS};
+use crate::kernels::math::{exp_nonpositive, min_of, sum_of};
+use crate::kernels::{simd, Precision, Real, Tiles, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
@@ -248,11 +248,19 @@ impl<'a> KdeBatch<'a> {
         explain: Option<(f64, f64)>,
     ) -> Vec<RowSums> {
         match &self.train {
-            TrainData::F64(t) => self.block_sums_typed(t, points, rows, leave_one_out, explain),
-            TrainData::F32(t) => self.block_sums_typed(t, points, rows, leave_one_out, explain),
+            // the per-pair loops compiled for AVX2 where the CPU has it (same bits)
+            TrainData::F64(t) => simd::wide(
+                #[inline(always)]
+                || self.block_sums_typed(t, points, rows, leave_one_out, explain),
+            ),
+            TrainData::F32(t) => simd::wide(
+                #[inline(always)]
+                || self.block_sums_typed(t, points, rows, leave_one_out, explain),
+            ),
         }
     }
 
+    #[inline(always)]
     fn block_sums_typed<T: Real>(
         &self,
         train: &Train<T>,
@@ -303,6 +311,16 @@ impl<'a> KdeBatch<'a> {
         let mut w_gamma = vec![0.0f64; tile];
         let mut w_beta = vec![0.0f64; tile];
         let mut close: Vec<usize> = Vec::new();
+        // (x_i − u_ki)² of the close pairs of a row, d per pair
+        let mut close_squares: Vec<f64> = Vec::new();
+        // the rows and the training points as given (not centred), contiguous, for the close
+        // pairs recomputed from their differences
+        let x_raw: Vec<f64> = rows
+            .iter()
+            .flat_map(|&row| points.row(row).to_vec())
+            .collect();
+        let train_standard = kde.points.as_standard_layout();
+        let train_raw = train_standard.as_slice().unwrap_or(&[]);
         let fraction = if explain.is_some() {
             DIRECT_FRACTION
         } else {
@@ -357,19 +375,40 @@ impl<'a> KdeBatch<'a> {
                 }
                 let excluded_here = excluded[r].filter(|k| (start..end).contains(k));
                 close.clear();
+                close_squares.clear();
                 if !recompute {
                     // only the left-out point changes (no other pair is close)
                     if let Some(k) = excluded_here {
                         h_row[k - start] = f64::INFINITY;
                     }
                 } else {
-                    for (j, h) in h_row.iter_mut().enumerate() {
-                        let k = start + j;
-                        if Some(k) == excluded_here {
-                            *h = f64::INFINITY;
-                        } else if *h < fraction * (xn64 + u_norms64[j]) {
-                            *h = squared_distance(points.row(rows[r]), kde.points.row(k));
-                            close.push(j);
+                    if let Some(k) = excluded_here {
+                        h_row[k - start] = f64::INFINITY;
+                    }
+                    let x = &x_raw[r * d..(r + 1) * d];
+                    // scan in groups of 8 with a branch-free test; close pairs are rare
+                    for (group, (hs, uns)) in
+                        h_row.chunks_mut(8).zip(u_norms64.chunks(8)).enumerate()
+                    {
+                        let any = hs
+                            .iter()
+                            .zip(uns)
+                            .fold(false, |a, (&h, &un)| a | (h < fraction * (xn64 + un)));
+                        if !any {
+                            continue;
+                        }
+                        for (offset, (h, &un)) in hs.iter_mut().zip(uns).enumerate() {
+                            if *h < fraction * (xn64 + un) {
+                                // the differences themselves, kept for the direct relevance
+                                let j = group * 8 + offset;
+                                let k = start + j;
+                                let u = &train_raw[k * d..(k + 1) * d];
+                                let first = close_squares.len();
+                                close_squares
+                                    .extend(x.iter().zip(u).map(|(&a, &b)| (a - b) * (a - b)));
+                                *h = sum_of(&close_squares[first..]);
+                                close.push(j);
+                            }
                         }
                     }
                 }
@@ -456,18 +495,16 @@ impl<'a> KdeBatch<'a> {
                     }
                 }
                 // close pairs: relevance from the differences themselves, not the expansion
-                let x = points.row(rows[r]);
-                for &j in &close {
+                for (&j, squares) in close.iter().zip(close_squares.chunks_exact(d.max(1))) {
                     weights[r * len + j] = T::zero();
                     let denominator = epsilon + h_row[j];
                     if denominator <= 0.0 {
                         continue; // dissipated whole above
                     }
                     let c = w_beta[j] / denominator;
-                    let u = kde.points.row(start + j);
                     let (direct, a_direct) = s.acc[width..].split_at_mut(d);
-                    for ((out, &xi), &ui) in direct.iter_mut().zip(x.iter()).zip(u.iter()) {
-                        *out += c * (xi - ui) * (xi - ui);
+                    for (out, &q) in direct.iter_mut().zip(squares) {
+                        *out += c * q;
                     }
                     a_direct[0] += c;
                 }

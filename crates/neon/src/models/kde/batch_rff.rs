@@ -11,8 +11,9 @@ use super::algorithm::Kde;
 use super::batch::KdeBatch;
 use super::random_features::RandomFeatureDraw;
 use crate::explain::Explanation;
-use crate::kernels::math::{cos_reduced, COS_RANGE};
+use crate::kernels::math::{cos_reduced, sum_of, COS_RANGE};
 use crate::kernels::rff::{normalised_squares, EMBEDDING_BLOCK};
+use crate::kernels::simd;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Array3, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
@@ -47,54 +48,60 @@ pub fn explain_inlier_rff(
         // per trial: scores (m) and relevance (m × d)
         let mut scores = Array2::<f64>::zeros((draws.len(), m));
         let mut relevance = Array3::<f64>::zeros((draws.len(), m, d));
-        for (t, (draw, w2)) in draws.iter().zip(&squares).enumerate() {
-            let layer = &draw.layer;
-            let h_count = layer.omega.nrows();
-            let mut z = Array2::<f64>::zeros((m, h_count));
-            general_mat_mul(1.0, &xs, &layer.omega.t(), 0.0, &mut z);
-            let n_minus_one = draw.n_points.saturating_sub(1) as f64;
-            let phase = layer.phase.as_slice().unwrap_or(&[]);
-            let mean = layer.mean_embedding.as_slice().unwrap_or(&[]);
-            let sum = draw.embedding_sum.as_slice().unwrap_or(&[]);
-            let mut h = vec![0.0; h_count];
-            for (r, mut zr) in z.axis_iter_mut(Axis(0)).enumerate() {
-                let loo = leave_one_out && chunk[r] < n && draw.n_points > 1;
-                let Some(zs) = zr.as_slice_mut() else {
-                    continue; // rows of a fresh standard-layout matrix are contiguous
-                };
-                // φ_j = √2 cos(ω_jᵀx + b_j), vectorised while the arguments are moderate
-                let moderate = zs
-                    .iter()
-                    .zip(phase)
-                    .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
-                // the branch is hoisted out of the loops so the moderate one vectorises
-                if moderate {
-                    for ((v, &b), out) in zs.iter().zip(phase).zip(h.iter_mut()) {
-                        *out = std::f64::consts::SQRT_2 * cos_reduced(v + b);
+        // the cosine loops compiled for AVX2 where the CPU has it (same bits)
+        simd::wide(
+            #[inline(always)]
+            || {
+                for (t, (draw, w2)) in draws.iter().zip(&squares).enumerate() {
+                    let layer = &draw.layer;
+                    let h_count = layer.omega.nrows();
+                    let mut z = Array2::<f64>::zeros((m, h_count));
+                    general_mat_mul(1.0, &xs, &layer.omega.t(), 0.0, &mut z);
+                    let n_minus_one = draw.n_points.saturating_sub(1) as f64;
+                    let phase = layer.phase.as_slice().unwrap_or(&[]);
+                    let mean = layer.mean_embedding.as_slice().unwrap_or(&[]);
+                    let sum = draw.embedding_sum.as_slice().unwrap_or(&[]);
+                    let mut h = vec![0.0; h_count];
+                    for (r, mut zr) in z.axis_iter_mut(Axis(0)).enumerate() {
+                        let loo = leave_one_out && chunk[r] < n && draw.n_points > 1;
+                        let Some(zs) = zr.as_slice_mut() else {
+                            continue; // rows of a fresh standard-layout matrix are contiguous
+                        };
+                        // φ_j = √2 cos(ω_jᵀx + b_j), vectorised while the arguments are moderate
+                        let moderate = zs
+                            .iter()
+                            .zip(phase)
+                            .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
+                        // the branch is hoisted out of the loops so the moderate one vectorises
+                        if moderate {
+                            for ((v, &b), out) in zs.iter().zip(phase).zip(h.iter_mut()) {
+                                *out = std::f64::consts::SQRT_2 * cos_reduced(v + b);
+                            }
+                        } else {
+                            for ((v, &b), out) in zs.iter().zip(phase).zip(h.iter_mut()) {
+                                *out = std::f64::consts::SQRT_2 * (v + b).cos();
+                            }
+                        }
+                        if loo {
+                            for (out, &s) in h.iter_mut().zip(sum) {
+                                *out *= (s - *out) / n_minus_one;
+                            }
+                        } else {
+                            for (out, &mu) in h.iter_mut().zip(mean) {
+                                *out *= mu;
+                            }
+                        }
+                        let total = sum_of(&h);
+                        for (v, &hj) in zs.iter_mut().zip(&h) {
+                            *v = hj / h_count as f64;
+                        }
+                        scores[[t, r]] = total / h_count as f64;
                     }
-                } else {
-                    for ((v, &b), out) in zs.iter().zip(phase).zip(h.iter_mut()) {
-                        *out = std::f64::consts::SQRT_2 * (v + b).cos();
-                    }
+                    let mut rel = relevance.index_axis_mut(Axis(0), t);
+                    general_mat_mul(1.0, &z, w2, 0.0, &mut rel);
                 }
-                if loo {
-                    for (out, &s) in h.iter_mut().zip(sum) {
-                        *out *= (s - *out) / n_minus_one;
-                    }
-                } else {
-                    for (out, &mu) in h.iter_mut().zip(mean) {
-                        *out *= mu;
-                    }
-                }
-                let total: f64 = h.iter().sum();
-                for (v, &hj) in zs.iter_mut().zip(&h) {
-                    *v = hj / h_count as f64;
-                }
-                scores[[t, r]] = total / h_count as f64;
-            }
-            let mut rel = relevance.index_axis_mut(Axis(0), t);
-            general_mat_mul(1.0, &z, w2, 0.0, &mut rel);
-        }
+            },
+        );
         let out = summarise(chunk, exact, &scores, &relevance);
         progress(m);
         out
@@ -151,6 +158,7 @@ fn summarise(
 
 /// `√2 cos(z_j + b_j)` in place, through the vectorised cosine while every argument is
 /// moderate (the same numbers as the embedding and the blocked path).
+#[inline(always)]
 fn feature_map_in_place(z: &mut [f64], phase: &[f64]) {
     let moderate = z
         .iter()
@@ -207,7 +215,10 @@ pub fn explain_inlier_rff_loo(
         .map(|trial| {
             let (omega, phase) =
                 RandomFeatureDraw::frequencies(d, kde.gamma, n_features, seed, trial);
-            loo_draw(kde, &omega, &phase, rows, block)
+            simd::wide(
+                #[inline(always)]
+                || loo_draw(kde, &omega, &phase, rows, block),
+            )
         })
         .collect();
     let exact: Vec<f64> = batch
@@ -235,6 +246,7 @@ pub fn explain_inlier_rff_loo(
 }
 
 /// One draw of [`explain_inlier_rff_loo`]: the scores (rows) and relevance (rows × d).
+#[inline(always)]
 fn loo_draw(
     kde: &Kde,
     omega: &Array2<f64>,
@@ -290,7 +302,7 @@ fn loo_draw(
             for ((o, &p), &s) in out.iter_mut().zip(f).zip(sum) {
                 *o = p * ((s - p) / n_minus_one);
             }
-            let row_total: f64 = out.iter().sum();
+            let row_total = sum_of(out);
             for o in out.iter_mut() {
                 *o /= h_count as f64;
             }
