@@ -215,7 +215,8 @@ class _Estimator:
 
     # -- model files ---------------------------------------------------------------------
     def save(self, path):
-        """Write the model file (the same JSON as ``neon fit`` writes)."""
+        """Write the model file as ``neon fit`` does: JSON, or binary (safetensors) when ``path``
+        ends in ``.safetensors`` (much faster to load for large models)."""
         self._model.save(str(path))
 
 

@@ -280,8 +280,10 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
                 args.tolerance,
                 if approx.uses_tree() {
                     "k-d tree"
-                } else {
+                } else if args.dim > neon_xai::models::kde::approx::MAX_TREE_DIM {
                     "exact (d > 16)"
+                } else {
+                    "exact (the tree would not pay)"
                 }
             ))
         })?);

@@ -2,7 +2,7 @@
 //! `--format jsonl`): chunked results equal whole-file results, errors name the row, no partial
 //! output file is left behind.
 
-use crate::common::{fit_kde, fit_kmeans, neon, ok, wholesale};
+use crate::common::{fit_kde, fit_kmeans, fit_wholesale, neon, ok, wholesale};
 
 fn explanations(json: &str) -> Vec<serde_json::Value> {
     let doc: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
@@ -100,9 +100,51 @@ fn chunked_output_equals_whole_output() {
 }
 
 #[test]
-fn approximate_mode_reports_bounds_that_hold() {
+fn approximate_mode_runs_the_exact_path_where_the_tree_would_not_pay() {
     let dir = tempfile::tempdir().expect("tempdir");
     let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let args = [
+        "explain",
+        "--model",
+        model,
+        "--leave-one-out",
+        "--target",
+        "outlier",
+        "--format",
+        "json",
+        "--rows",
+        "0,338",
+    ];
+    let exact = explanations(&ok(&args));
+    let mut with_tolerance = args.to_vec();
+    with_tolerance.extend(["--tolerance", "1e-3"]);
+    let approx = explanations(&ok(&with_tolerance));
+    for (e, a) in exact.iter().zip(&approx) {
+        assert_eq!(a["bound"]["n_used"].as_u64(), Some(439));
+        assert_eq!(a["bound"]["score_bound"].as_f64(), Some(0.0));
+        let (o, o_hat) = (
+            e["score"].as_f64().expect("score"),
+            a["score"].as_f64().expect("score"),
+        );
+        assert!((o - o_hat).abs() <= 1e-12 * o.abs());
+        let l1: f64 = e["relevance"]
+            .as_array()
+            .expect("relevance")
+            .iter()
+            .zip(a["relevance"].as_array().expect("relevance"))
+            .map(|(x, y)| (x.as_f64().unwrap_or(f64::NAN) - y.as_f64().unwrap_or(0.0)).abs())
+            .sum();
+        assert!(l1 <= 1e-12 * o.abs(), "L1 {l1}");
+    }
+}
+
+#[test]
+fn approximate_mode_reports_bounds_that_hold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // a narrow kernel, where the k-d tree pays and neon searches it (with γ = 1 each row
+    // would use most of the 440 points and neon would run the exact path, bounds 0)
+    let model = fit_wholesale(dir.path(), "kde_narrow.json", "kde", &["--gamma", "20"]);
     let model = model.to_str().expect("path");
     let exact = explanations(&ok(&[
         "explain",
@@ -149,6 +191,7 @@ fn approximate_mode_reports_bounds_that_hold() {
             .sum();
         assert!(l1 <= bound["relevance_bound"].as_f64().expect("bound") + 1e-9);
         neglected_somewhere |= bound["neglected_mass"].as_f64().expect("mass") > 0.0;
+        assert!(bound["n_used"].as_u64().expect("n_used") < 439);
     }
     assert!(
         neglected_somewhere,

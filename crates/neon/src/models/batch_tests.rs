@@ -2,7 +2,7 @@
 //! across thread counts, the approximate mode's bound, and the `f32` tolerance.
 
 use crate::kernels::{Compute, ComputePath, Precision, Tiles, F32_TOLERANCE};
-use crate::models::kde::ApproxKde;
+use crate::models::kde::{ApproxKde, TreeChoice};
 use crate::models::{
     ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, Target,
 };
@@ -321,6 +321,34 @@ fn one_and_two_threads_give_identical_results() {
 }
 
 #[test]
+fn approximate_mode_searches_the_tree_only_where_it_pays() {
+    let train = gaussian(2000, 3, 1.0, 0.0, 44);
+    // narrow kernel: a row's mass sits on a few neighbours, the tree pays
+    let narrow = Kde::fit(KdeParams::new(50.0), train.view()).expect("fit");
+    let approx = ApproxKde::new(&narrow, 1e-6, Tiles::default()).expect("approx");
+    assert!(approx.sampled_used_fraction() <= crate::models::kde::approx::TREE_MAX_USED_FRACTION);
+    assert!(approx.uses_tree());
+    // wide kernel: nearly every point is within the radius, the exact path runs (bound 0)
+    let wide = Kde::fit(KdeParams::new(0.05), train.view()).expect("fit");
+    let always = ApproxKde::with_tree_choice(&wide, 1e-6, Tiles::default(), TreeChoice::Always)
+        .expect("approx");
+    assert!(always.sampled_used_fraction() > 0.5);
+    let auto = ApproxKde::new(&wide, 1e-6, Tiles::default()).expect("approx");
+    assert!(!auto.uses_tree());
+    let rows: Vec<usize> = (0..20).collect();
+    let out = auto.explain_outlier(train.view(), &rows, true, 0.05, 1e-9, &|_| {});
+    for (res, &row) in out.iter().zip(&rows) {
+        assert_eq!(res.bound.score_bound, 0.0);
+        assert_eq!(res.bound.n_used, 1999);
+        let exact = wide.explain_outlier(train.row(row), Some(row), 0.05, 1e-9);
+        assert!((res.explanation.score - exact.0).abs() <= 1e-12 * exact.0.abs());
+    }
+    let never = ApproxKde::with_tree_choice(&narrow, 1e-6, Tiles::default(), TreeChoice::Never)
+        .expect("approx");
+    assert!(!never.uses_tree());
+}
+
+#[test]
 fn approximate_mode_stays_within_its_bound() {
     for (d, gamma, seed) in [(2, 1.0, 41), (5, 0.2, 42), (20, 0.1, 43)] {
         let train = gaussian(2000, d, 1.0, 0.0, seed);
@@ -329,7 +357,13 @@ fn approximate_mode_stays_within_its_bound() {
         let rows: Vec<usize> = (0..q.nrows()).collect();
         for tolerance in [0.5, 1e-3, 1e-8, 1e-15] {
             for beta in [gamma, 3.0 * gamma, 0.0] {
-                let approx = ApproxKde::new(&kde, tolerance, Tiles::default()).expect("approx");
+                let approx = ApproxKde::with_tree_choice(
+                    &kde,
+                    tolerance,
+                    Tiles::default(),
+                    TreeChoice::Always,
+                )
+                .expect("approx");
                 assert_eq!(
                     approx.uses_tree(),
                     d <= crate::models::kde::approx::MAX_TREE_DIM

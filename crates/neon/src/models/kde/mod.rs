@@ -14,7 +14,7 @@ mod model;
 mod random_features;
 
 pub use algorithm::{Kde, KdeExplainer};
-pub use approx::{ApproxBound, ApproxKde, ApproxOutlier};
+pub use approx::{ApproxBound, ApproxKde, ApproxOutlier, TreeChoice};
 pub use batch::KdeBatch;
 pub use capabilities::{CAPABILITIES, NAME};
 pub use hyperparams::{KdeError, KdeParams, DEFAULT_BETA_FACTOR, DEFAULT_EPSILON, FIT_PARAMS};
