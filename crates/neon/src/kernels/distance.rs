@@ -54,7 +54,7 @@ pub fn squared_distances(x: ArrayView2<f64>, u: ArrayView2<f64>, tiles: Tiles) -
     out
 }
 
-/// A few centres (k-means centroids, k-means++ candidates) laid out for [`CentreDots`]:
+/// A few centres (k-means centroids, k-means++ candidates) laid out for [`PackedCentres::dots`]:
 /// transposed to `d × k_pad` with `k_pad` the next multiple of [`CENTRE_LANES`] (zero columns
 /// after the `k` real ones), with their squared norms.
 #[derive(Debug, Clone)]
@@ -316,6 +316,52 @@ mod tests {
             }
         }
         assert_eq!(d[[0, 0]], 0.0);
+    }
+
+    #[test]
+    fn packed_centre_dots_match_plain_dot_products_for_every_shape() {
+        // rows around the 4-row tile, centres around the 8-column tile, d from 1 to 9
+        for (rows, k, d) in [
+            (1, 1, 1),
+            (3, 2, 2),
+            (4, 8, 3),
+            (5, 9, 9),
+            (9, 16, 5),
+            (13, 17, 4),
+        ] {
+            let x = Array2::from_shape_fn((rows, d), |(r, i)| ((r * 7 + i * 3) % 11) as f64 - 4.5);
+            let c = Array2::from_shape_fn((k, d), |(c, i)| ((c * 5 + i) % 7) as f64 * 0.25 - 0.5);
+            let packed = PackedCentres::new(c.view());
+            assert_eq!(packed.len(), k);
+            assert_eq!(packed.stride() % CENTRE_LANES, 0);
+            let mut out = vec![f64::NAN; rows * packed.stride()];
+            let flat: Vec<f64> = x.iter().copied().collect();
+            crate::kernels::simd::wide(|| packed.dots(&flat, &mut out));
+            for r in 0..rows {
+                for j in 0..k {
+                    let plain = x.row(r).dot(&c.row(j));
+                    assert!(
+                        (out[r * packed.stride() + j] - plain).abs() <= 1e-12,
+                        "{rows} {k} {d}"
+                    );
+                }
+            }
+            let norms = squared_norms(x.view());
+            let (labels, dists) = nearest_rows(
+                x.view(),
+                norms.view(),
+                c.view(),
+                Tiles { rows: 3, train: 1 },
+            );
+            for r in 0..rows {
+                let exact: Vec<f64> = (0..k)
+                    .map(|j| squared_distance(x.row(r), c.row(j)))
+                    .collect();
+                let best = exact.iter().copied().fold(f64::INFINITY, f64::min);
+                assert!((dists[r] - best).abs() <= 1e-9 * (1.0 + best));
+                assert!((exact[labels[r]] - best).abs() <= 1e-9 * (1.0 + best));
+            }
+        }
     }
 
     #[test]
