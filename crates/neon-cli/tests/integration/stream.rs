@@ -99,12 +99,9 @@ fn chunked_output_equals_whole_output() {
     assert_eq!(rows, vec![3, 250, 439]);
 }
 
-#[test]
-fn approximate_mode_runs_the_exact_path_where_the_tree_would_not_pay() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let model = fit_kde(dir.path());
-    let model = model.to_str().expect("path");
-    let args = [
+/// `neon explain --model M --leave-one-out --target outlier --format json` plus `extra`.
+fn loo_outlier_explanations(model: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec![
         "explain",
         "--model",
         model,
@@ -113,28 +110,40 @@ fn approximate_mode_runs_the_exact_path_where_the_tree_would_not_pay() {
         "outlier",
         "--format",
         "json",
-        "--rows",
-        "0,338",
     ];
-    let exact = explanations(&ok(&args));
-    let mut with_tolerance = args.to_vec();
-    with_tolerance.extend(["--tolerance", "1e-3"]);
-    let approx = explanations(&ok(&with_tolerance));
+    args.extend_from_slice(extra);
+    explanations(&ok(&args))
+}
+
+/// `(score, Σ_i |R_i − R'_i|)` of two explanations of the same row.
+fn score_and_relevance_gap(e: &serde_json::Value, a: &serde_json::Value) -> (f64, f64, f64) {
+    let l1: f64 = e["relevance"]
+        .as_array()
+        .expect("relevance")
+        .iter()
+        .zip(a["relevance"].as_array().expect("relevance"))
+        .map(|(x, y)| (x.as_f64().unwrap_or(f64::NAN) - y.as_f64().unwrap_or(0.0)).abs())
+        .sum();
+    (
+        e["score"].as_f64().expect("score"),
+        a["score"].as_f64().expect("score"),
+        l1,
+    )
+}
+
+#[test]
+fn approximate_mode_runs_the_exact_path_where_the_tree_would_not_pay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fit_kde(dir.path());
+    let model = model.to_str().expect("path");
+    let exact = loo_outlier_explanations(model, &["--rows", "0,338"]);
+    let approx = loo_outlier_explanations(model, &["--rows", "0,338", "--tolerance", "1e-3"]);
+    assert_eq!(exact.len(), 2);
     for (e, a) in exact.iter().zip(&approx) {
         assert_eq!(a["bound"]["n_used"].as_u64(), Some(439));
         assert_eq!(a["bound"]["score_bound"].as_f64(), Some(0.0));
-        let (o, o_hat) = (
-            e["score"].as_f64().expect("score"),
-            a["score"].as_f64().expect("score"),
-        );
+        let (o, o_hat, l1) = score_and_relevance_gap(e, a);
         assert!((o - o_hat).abs() <= 1e-12 * o.abs());
-        let l1: f64 = e["relevance"]
-            .as_array()
-            .expect("relevance")
-            .iter()
-            .zip(a["relevance"].as_array().expect("relevance"))
-            .map(|(x, y)| (x.as_f64().unwrap_or(f64::NAN) - y.as_f64().unwrap_or(0.0)).abs())
-            .sum();
         assert!(l1 <= 1e-12 * o.abs(), "L1 {l1}");
     }
 }
@@ -146,35 +155,12 @@ fn approximate_mode_reports_bounds_that_hold() {
     // would use most of the 440 points and neon would run the exact path, bounds 0)
     let model = fit_wholesale(dir.path(), "kde_narrow.json", "kde", &["--gamma", "20"]);
     let model = model.to_str().expect("path");
-    let exact = explanations(&ok(&[
-        "explain",
-        "--model",
-        model,
-        "--leave-one-out",
-        "--target",
-        "outlier",
-        "--format",
-        "json",
-    ]));
-    let approx = explanations(&ok(&[
-        "explain",
-        "--model",
-        model,
-        "--leave-one-out",
-        "--target",
-        "outlier",
-        "--format",
-        "json",
-        "--tolerance",
-        "1e-3",
-    ]));
+    let exact = loo_outlier_explanations(model, &[]);
+    let approx = loo_outlier_explanations(model, &["--tolerance", "1e-3"]);
     assert_eq!(exact.len(), approx.len());
     let mut neglected_somewhere = false;
     for (e, a) in exact.iter().zip(&approx) {
-        let (o, o_hat) = (
-            e["score"].as_f64().expect("score"),
-            a["score"].as_f64().expect("score"),
-        );
+        let (o, o_hat, l1) = score_and_relevance_gap(e, a);
         let bound = &a["bound"];
         let score_bound = bound["score_bound"].as_f64().expect("score_bound");
         assert!(
@@ -182,13 +168,6 @@ fn approximate_mode_reports_bounds_that_hold() {
             "row {}",
             e["row"]
         );
-        let l1: f64 = e["relevance"]
-            .as_array()
-            .expect("relevance")
-            .iter()
-            .zip(a["relevance"].as_array().expect("relevance"))
-            .map(|(x, y)| (x.as_f64().unwrap_or(0.0) - y.as_f64().unwrap_or(0.0)).abs())
-            .sum();
         assert!(l1 <= bound["relevance_bound"].as_f64().expect("bound") + 1e-9);
         neglected_somewhere |= bound["neglected_mass"].as_f64().expect("mass") > 0.0;
         assert!(bound["n_used"].as_u64().expect("n_used") < 439);

@@ -304,38 +304,28 @@ impl SeqOut<'_> {
     }
 }
 
-impl ser::SerializeSeq for SeqOut<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(Value::Array(self.items))
-    }
+/// The sequence-like serde traits of [`SeqOut`] (sequences, tuples, tuple structs): each
+/// element pushed, the whole an array.
+macro_rules! seq_out_impl {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for SeqOut<'_> {
+            type Ok = Value;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Value, Error> {
+                Ok(Value::Array(self.items))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqOut<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(Value::Array(self.items))
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqOut<'_> {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(Value::Array(self.items))
-    }
-}
+seq_out_impl!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 /// A map being serialised (keys become JSON strings, as serde_json writes them).
 struct MapOut<'a> {

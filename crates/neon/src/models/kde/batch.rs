@@ -151,6 +151,16 @@ impl<'a> KdeBatch<'a> {
                 .map(|s| s.min - (s.z_gamma.ln() - (s.n_active as f64).ln()) / gamma)
                 .collect()
         };
+        self.map_blocks(rows, block)
+    }
+
+    /// `block` applied to the row blocks of `rows` in order, results concatenated: on the
+    /// calling thread when [`KdeBatch::serial`], else in parallel (the same blocks either way).
+    fn map_blocks<T: Send>(
+        &self,
+        rows: &[usize],
+        block: impl Fn(&[usize]) -> Vec<T> + Sync + Send,
+    ) -> Vec<T> {
         if self.serial(rows.len()) {
             rows.chunks(self.tiles.rows).flat_map(block).collect()
         } else {
@@ -230,13 +240,7 @@ impl<'a> KdeBatch<'a> {
             progress(chunk.len());
             out
         };
-        if self.serial(rows.len()) {
-            rows.chunks(self.tiles.rows).flat_map(block).collect()
-        } else {
-            rows.par_chunks(self.tiles.rows)
-                .flat_map_iter(block)
-                .collect()
-        }
+        self.map_blocks(rows, block)
     }
 
     /// Running sums of one block of rows over every training tile, in tile order.
