@@ -36,6 +36,14 @@ pub enum Bench {
     KmeansFit,
     /// Cluster explanation of M rows (§4.1).
     KmeansExplain,
+    /// With --wholesale: leave-one-out outlier explanation of every row (γ = 1).
+    WholesaleOutlier,
+    /// With --wholesale: random-feature inlier explanation (H = 2500, 100 trials).
+    WholesaleRff,
+    /// With --wholesale: k-means fit (K = 6, 10 restarts).
+    WholesaleKmeansFit,
+    /// With --wholesale: cluster explanation of every row.
+    WholesaleCluster,
 }
 
 /// `neon bench` subcommands.
@@ -88,7 +96,8 @@ pub struct BenchArgs {
     /// Runs of each benchmark; the median time is reported.
     #[arg(long, default_value_t = 3)]
     pub repeats: usize,
-    /// Benchmarks to run (default: all).
+    /// Benchmarks to run (default: all of the synthetic ones, or all of the Wholesale ones
+    /// with --wholesale).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Option<Vec<Bench>>,
     /// Standard deviation of the blob centres (the blobs have unit variance): 3 gives
@@ -137,10 +146,18 @@ pub fn run(args: BenchArgs, _show_progress: bool) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(r)?);
         }
     } else {
-        println!(
-            "threads = {threads}, N = {}, M = {}, d = {}, K = {}, H = {}, repeats = {}",
-            args.n_train, args.n_rows, args.dim, args.n_clusters, args.n_features, args.repeats
-        );
+        let vectors = neon_xai::kernels::simd::level();
+        match &args.wholesale {
+            Some(path) => println!(
+                "threads = {threads}, vectors = {vectors}, Wholesale study ({}), repeats = {}",
+                path.display(),
+                args.repeats
+            ),
+            None => println!(
+                "threads = {threads}, vectors = {vectors}, N = {}, M = {}, d = {}, K = {}, H = {}, repeats = {}",
+                args.n_train, args.n_rows, args.dim, args.n_clusters, args.n_features, args.repeats
+            ),
+        }
         println!(
             "{:<16} {:>10} {:>12} {:>14} {:>10}  note",
             "bench", "rows", "median s", "rows/s", "peak MiB"
@@ -341,63 +358,72 @@ fn wholesale(args: &BenchArgs, path: &std::path::Path) -> anyhow::Result<Vec<Mea
     let rows: Vec<usize> = (0..n).collect();
     let compute = Compute::default();
     let mut out = Vec::new();
+    let wanted = |b: Bench| args.only.as_ref().is_none_or(|only| only.contains(&b));
     let outlier = ExplainOptions::default();
-    out.push(measure("wholesale-outlier", n, args.repeats, || {
-        let e = kde.explain_rows_with(
-            Queries::LeaveOneOut,
-            None,
-            Target::Outlier,
-            &outlier,
-            &compute,
-            &|| {},
-        )?;
-        Ok(format!(
-            "γ = 1, leave-one-out, row 338: o = {:.4}",
-            e[338.min(n - 1)].score
-        ))
-    })?);
+    if wanted(Bench::WholesaleOutlier) {
+        out.push(measure("wholesale-outlier", n, args.repeats, || {
+            let e = kde.explain_rows_with(
+                Queries::LeaveOneOut,
+                None,
+                Target::Outlier,
+                &outlier,
+                &compute,
+                &|| {},
+            )?;
+            Ok(format!(
+                "γ = 1, leave-one-out, row 338: o = {:.4}",
+                e[338.min(n - 1)].score
+            ))
+        })?);
+    }
     let rff = ExplainOptions {
         n_features: 2500,
         trials: 100,
         ..Default::default()
     };
-    out.push(measure("wholesale-rff", n, args.repeats, || {
-        let e = kde.explain_rows_with(
-            Queries::LeaveOneOut,
-            None,
-            Target::InlierRff,
-            &rff,
-            &compute,
-            &|| {},
-        )?;
-        Ok(format!(
-            "H = 2500, T = 100, row 338: î = {:.4}",
-            e[338.min(n - 1)].score
-        ))
-    })?);
+    if wanted(Bench::WholesaleRff) {
+        out.push(measure("wholesale-rff", n, args.repeats, || {
+            let e = kde.explain_rows_with(
+                Queries::LeaveOneOut,
+                None,
+                Target::InlierRff,
+                &rff,
+                &compute,
+                &|| {},
+            )?;
+            Ok(format!(
+                "H = 2500, T = 100, row 338: î = {:.4}",
+                e[338.min(n - 1)].score
+            ))
+        })?);
+    }
     let params = KMeansParams::new(6).n_init(10).seed(args.seed);
     let mut fitted = None;
-    out.push(measure("wholesale-kmeans-fit", n, args.repeats, || {
-        let km = KMeans::fit(params, values.view())?;
-        let note = format!("K = 6, n_init = 10, inertia = {:.4}", km.inertia);
-        fitted = Some(km);
-        Ok(note)
-    })?);
+    if wanted(Bench::WholesaleKmeansFit) {
+        out.push(measure("wholesale-kmeans-fit", n, args.repeats, || {
+            let km = KMeans::fit(params, values.view())?;
+            let note = format!("K = 6, n_init = 10, inertia = {:.4}", km.inertia);
+            fitted = Some(km);
+            Ok(note)
+        })?);
+    }
     let km = match fitted {
         Some(km) => km,
         None => KMeans::fit(params, values.view())?,
     };
     let model = FittedModel::Kmeans(km);
-    out.push(measure("wholesale-cluster", n, args.repeats, || {
-        let e = model.explain_rows_with(
-            Queries::Points(values.view()),
-            Some(&rows),
-            Target::Cluster,
-            &ExplainOptions::default(),
-            &compute,
-            &|| {},
-        )?;
-        Ok(format!("K = 6, {} rows", e.len()))
-    })?);
+    if wanted(Bench::WholesaleCluster) {
+        out.push(measure("wholesale-cluster", n, args.repeats, || {
+            let e = model.explain_rows_with(
+                Queries::Points(values.view()),
+                Some(&rows),
+                Target::Cluster,
+                &ExplainOptions::default(),
+                &compute,
+                &|| {},
+            )?;
+            Ok(format!("K = 6, {} rows", e.len()))
+        })?);
+    }
     Ok(out)
 }

@@ -167,8 +167,9 @@ mod exp_tests {
 
 /// `cos x` within a few units of `10⁻¹⁶` (absolute) of the C library's `cos`, branch-free for
 /// `|x| ≤ 10⁵` so the loop over a row's features vectorises; larger arguments go to the C
-/// library. `x = q π/2 + r` with π/2 in three parts (Cody–Waite, exact products for
-/// `|q| < 2¹⁷`), then Taylor polynomials of `sin r` and `cos r` on `|r| ≤ π/4`.
+/// library. `x = q π + r` with π in three parts (Cody–Waite, exact products for `|q| < 2²⁰`),
+/// `|r| ≤ π/2`, then `cos x = (−1)^q cos r` with the Taylor polynomial of `cos r` to degree 20
+/// (truncation below `2·10⁻¹⁷` on `|r| ≤ π/2`): one polynomial and a sign, no quadrant select.
 #[inline]
 pub fn cos(x: f64) -> f64 {
     if x.abs() <= COS_RANGE {
@@ -184,50 +185,35 @@ pub const COS_RANGE: f64 = 1e5;
 /// [`cos`] without the range check: only for `|x| ≤` [`COS_RANGE`].
 #[inline(always)]
 pub fn cos_reduced(x: f64) -> f64 {
-    // π/2 = P1 + P2 + P3 (fdlibm's pio2_1, pio2_2, pio2_2t)
-    let p1 = f64::from_bits(0x3ff9_21fb_5440_0000);
-    let p2 = f64::from_bits(0x3dd0_b461_1a60_0000);
-    let p3 = f64::from_bits(0x3ba3_198a_2e03_7073);
+    // π = P1 + P2 + P3: twice fdlibm's pio2_1, pio2_2, pio2_2t (33 + 33 + 53 bits; doubling is
+    // exact, and q · P1, q · P2 are exact for |q| < 2²⁰)
+    let p1 = f64::from_bits(0x4009_21fb_5440_0000);
+    let p2 = f64::from_bits(0x3de0_b461_1a60_0000);
+    let p3 = f64::from_bits(0x3bb3_198a_2e03_7073);
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
-    let t = x * std::f64::consts::FRAC_2_PI + SHIFTER;
+    let t = x * std::f64::consts::FRAC_1_PI + SHIFTER;
     let q = t - SHIFTER;
     let r = ((x - q * p1) - q * p2) - q * p3;
     let r2 = r * r;
-    // sin r = r (1 − r²/3! + r⁴/5! − …), cos r = 1 − r²/2! + r⁴/4! − …
-    let mut sin = -1.0 / 355_687_428_096_000.0; // −1/17!
+    // cos r = 1 − r²/2! + r⁴/4! − … + r²⁰/20!, by Horner's rule in r²
+    let mut poly = 1.0 / 2_432_902_008_176_640_000.0; // 1/20!
     for c in [
-        1.0 / 1_307_674_368_000.0,
-        -1.0 / 6_227_020_800.0,
-        1.0 / 39_916_800.0,
-        -1.0 / 362_880.0,
-        1.0 / 5_040.0,
-        -1.0 / 120.0,
-        1.0 / 6.0,
+        -1.0 / 6_402_373_705_728_000.0,
+        1.0 / 20_922_789_888_000.0,
+        -1.0 / 87_178_291_200.0,
+        1.0 / 479_001_600.0,
+        -1.0 / 3_628_800.0,
+        1.0 / 40_320.0,
+        -1.0 / 720.0,
+        1.0 / 24.0,
+        -0.5,
+        1.0,
     ] {
-        sin = sin * r2 + c;
+        poly = poly * r2 + c;
     }
-    let sin = r - r * r2 * sin;
-    let mut cos = 1.0 / 6_402_373_705_728_000.0; // 1/18!
-    for c in [
-        -1.0 / 20_922_789_888_000.0,
-        1.0 / 87_178_291_200.0,
-        -1.0 / 479_001_600.0,
-        1.0 / 3_628_800.0,
-        -1.0 / 40_320.0,
-        1.0 / 720.0,
-        -1.0 / 24.0,
-        0.5,
-    ] {
-        cos = cos * r2 + c;
-    }
-    let cos = 1.0 - r2 * cos;
-    let quadrant = t.to_bits().wrapping_sub(SHIFTER.to_bits()) & 3;
-    let value = if quadrant & 1 == 0 { cos } else { sin };
-    if (quadrant + 1) & 2 != 0 {
-        -value
-    } else {
-        value
-    }
+    // odd q: cos(qπ + r) = −cos r (flip the sign bit)
+    let odd = t.to_bits().wrapping_sub(SHIFTER.to_bits()) << 63;
+    f64::from_bits(poly.to_bits() ^ odd)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
-//! Batch random-feature inlier explanation (§3.3, Eq. 3): for a block of rows, `X Ωᵀ` by one
-//! matrix product, then `h_j = √2 cos(ω_jᵀx + b_j) μ_j`, `î(x) = (1/H) Σ_j h_j`, and the
-//! w² rule `R_i = Σ_j (ω_ji² / ‖ω_j‖²) h_j / H` as a second product with the normalised
-//! squared frequencies.
+//! Batch random-feature inlier explanation (§3.3, Eq. 3): for each row, the feature map
+//! `√2 cos(ω_jᵀx + b_j)` ([`FeatureLayer::feature_map`]), `h_j = √2 cos(ω_jᵀx + b_j) μ_j`,
+//! `î(x) = (1/H) Σ_j h_j`, and the w² rule `R_i = Σ_j (ω_ji² / ‖ω_j‖²) h_j / H`
+//! ([`FeatureLayer::w2_rule`]).
 //!
 //! Both paths sum `H` terms of either sign, and `cos(ω_jᵀx + b_j)` is only as accurate as its
 //! argument, so their agreement is measured against the sum's own scale `(1/H) Σ_j |h_j|`
@@ -11,11 +11,9 @@ use super::algorithm::Kde;
 use super::batch::KdeBatch;
 use super::random_features::RandomFeatureDraw;
 use crate::explain::Explanation;
-use crate::kernels::math::{cos_reduced, sum_of, COS_RANGE};
-use crate::kernels::rff::{normalised_squares, EMBEDDING_BLOCK};
+use crate::kernels::rff::{add_in_place, Embedding, FeatureLayer, EMBEDDING_BLOCK};
 use crate::kernels::simd;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, Array3, ArrayView2, Axis, Slice};
+use ndarray::{s, Array2, Array3, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 
 /// Random-feature inlier explanations (§3.3) of `rows` of `points` for the given draws (one
@@ -32,9 +30,9 @@ pub fn explain_inlier_rff(
 ) -> Vec<Explanation> {
     let n = kde.points.nrows();
     let d = kde.n_features();
-    let squares: Vec<Array2<f64>> = draws
+    let layers: Vec<FeatureLayer> = draws
         .iter()
-        .map(|draw| normalised_squares(draw.layer.omega.view()))
+        .map(|draw| FeatureLayer::new(draw.layer.omega.view(), draw.layer.phase.view()))
         .collect();
     let exact: Vec<f64> = batch
         .outlier_scores(points, rows, leave_one_out)
@@ -44,61 +42,43 @@ pub fn explain_inlier_rff(
     let block = batch.tiles().rows;
     let explain_block = |(chunk, exact): (&[usize], &[f64])| -> Vec<Explanation> {
         let m = chunk.len();
-        let xs = points.select(Axis(0), chunk);
         // per trial: scores (m) and relevance (m × d)
         let mut scores = Array2::<f64>::zeros((draws.len(), m));
         let mut relevance = Array3::<f64>::zeros((draws.len(), m, d));
-        // the cosine loops compiled for AVX2 where the CPU has it (same bits)
+        let mut x = vec![0.0; d];
+        let widest = layers
+            .iter()
+            .map(FeatureLayer::n_features)
+            .max()
+            .unwrap_or(0);
+        let mut h = vec![0.0; widest];
+        // the feature maps compiled for the CPU's widest vectors (same bits)
         simd::wide(
             #[inline(always)]
             || {
-                for (t, (draw, w2)) in draws.iter().zip(&squares).enumerate() {
-                    let layer = &draw.layer;
-                    let h_count = layer.omega.nrows();
-                    let mut z = Array2::<f64>::zeros((m, h_count));
-                    general_mat_mul(1.0, &xs, &layer.omega.t(), 0.0, &mut z);
+                for (t, (draw, layer)) in draws.iter().zip(&layers).enumerate() {
+                    let h_count = layer.n_features();
+                    let h = &mut h[..h_count];
                     let n_minus_one = draw.n_points.saturating_sub(1) as f64;
-                    let phase = layer.phase.as_slice().unwrap_or(&[]);
-                    let mean = layer.mean_embedding.as_slice().unwrap_or(&[]);
+                    let mean = draw.layer.mean_embedding.as_slice().unwrap_or(&[]);
                     let sum = draw.embedding_sum.as_slice().unwrap_or(&[]);
-                    let mut h = vec![0.0; h_count];
-                    for (r, mut zr) in z.axis_iter_mut(Axis(0)).enumerate() {
-                        let loo = leave_one_out && chunk[r] < n && draw.n_points > 1;
-                        let Some(zs) = zr.as_slice_mut() else {
-                            continue; // rows of a fresh standard-layout matrix are contiguous
+                    for (r, &row) in chunk.iter().enumerate() {
+                        let loo = leave_one_out && row < n && draw.n_points > 1;
+                        for (xi, &v) in x.iter_mut().zip(points.row(row)) {
+                            *xi = v;
+                        }
+                        layer.feature_map(&x, h);
+                        // h_j (N − 1) = φ_j (S_j − φ_j) with the embedding without the row
+                        // itself, else h_j = φ_j μ_j
+                        let (embedding, denominator) = if loo {
+                            (Embedding::SumWithout(sum), h_count as f64 * n_minus_one)
+                        } else {
+                            (Embedding::Mean(mean), h_count as f64)
                         };
-                        // φ_j = √2 cos(ω_jᵀx + b_j), vectorised while the arguments are moderate
-                        let moderate = zs
-                            .iter()
-                            .zip(phase)
-                            .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
-                        // the branch is hoisted out of the loops so the moderate one vectorises
-                        if moderate {
-                            for ((v, &b), out) in zs.iter().zip(phase).zip(h.iter_mut()) {
-                                *out = std::f64::consts::SQRT_2 * cos_reduced(v + b);
-                            }
-                        } else {
-                            for ((v, &b), out) in zs.iter().zip(phase).zip(h.iter_mut()) {
-                                *out = std::f64::consts::SQRT_2 * (v + b).cos();
-                            }
-                        }
-                        if loo {
-                            for (out, &s) in h.iter_mut().zip(sum) {
-                                *out *= (s - *out) / n_minus_one;
-                            }
-                        } else {
-                            for (out, &mu) in h.iter_mut().zip(mean) {
-                                *out *= mu;
-                            }
-                        }
-                        let total = sum_of(&h);
-                        for (v, &hj) in zs.iter_mut().zip(&h) {
-                            *v = hj / h_count as f64;
-                        }
-                        scores[[t, r]] = total / h_count as f64;
+                        let mut rel = relevance.slice_mut(s![t, r, ..]);
+                        let (score, rel) = (&mut scores[[t, r]], rel.as_slice_mut());
+                        score_and_relevance(layer, h, embedding, denominator, score, rel);
                     }
-                    let mut rel = relevance.index_axis_mut(Axis(0), t);
-                    general_mat_mul(1.0, &z, w2, 0.0, &mut rel);
                 }
             },
         );
@@ -114,6 +94,26 @@ pub fn explain_inlier_rff(
             .zip(exact.par_chunks(block))
             .flat_map_iter(explain_block)
             .collect()
+    }
+}
+
+/// From a row's feature map `phi` (H numbers) and the embedding it is weighted by
+/// ([`FeatureLayer::w2_rule`], contributions `h_j` times `denominator / H`): its score
+/// `î = (1/H) Σ_j h_j` (Eq. 3) and the w² rule's relevance `R_i = (1/H) Σ_j (ω_ji² / ‖ω_j‖²) h_j`.
+#[inline(always)]
+fn score_and_relevance(
+    layer: &FeatureLayer,
+    phi: &[f64],
+    embedding: Embedding<'_>,
+    denominator: f64,
+    score: &mut f64,
+    relevance: Option<&mut [f64]>,
+) {
+    // rows of a fresh standard-layout array are contiguous: always given
+    let relevance = relevance.unwrap_or_default();
+    *score = layer.w2_rule(phi, embedding, relevance) / denominator;
+    for r in relevance.iter_mut() {
+        *r /= denominator;
     }
 }
 
@@ -156,25 +156,6 @@ fn summarise(
         .collect()
 }
 
-/// `√2 cos(z_j + b_j)` in place, through the vectorised cosine while every argument is
-/// moderate (the same numbers as the embedding and the blocked path).
-#[inline(always)]
-fn feature_map_in_place(z: &mut [f64], phase: &[f64]) {
-    let moderate = z
-        .iter()
-        .zip(phase)
-        .fold(true, |all, (v, b)| all & ((v + b).abs() <= COS_RANGE));
-    if moderate {
-        for (v, &b) in z.iter_mut().zip(phase) {
-            *v = std::f64::consts::SQRT_2 * cos_reduced(*v + b);
-        }
-    } else {
-        for (v, &b) in z.iter_mut().zip(phase) {
-            *v = std::f64::consts::SQRT_2 * (*v + b).cos();
-        }
-    }
-}
-
 /// Whether [`explain_inlier_rff_loo`] may serve `rows` of the training data: the feature maps
 /// of one draw (`N × H`) and the per-draw results (`trials × rows × (d + 1)`) must stay small,
 /// and the rows must be at least half the training data (it embeds all `N` points per call,
@@ -212,12 +193,14 @@ pub fn explain_inlier_rff_loo(
     let block = batch.tiles().rows;
     let per_draw: Vec<(Vec<f64>, Array2<f64>)> = (0..trials as u64)
         .into_par_iter()
-        .map(|trial| {
+        // one buffer of feature maps per worker, reused across its draws (no fresh pages)
+        .map_init(Vec::new, |phi, trial| {
             let (omega, phase) =
                 RandomFeatureDraw::frequencies(d, kde.gamma, n_features, seed, trial);
+            let layer = FeatureLayer::new(omega.view(), phase.view());
             simd::wide(
                 #[inline(always)]
-                || loo_draw(kde, &omega, &phase, rows, block),
+                || loo_draw(&layer, kde, rows, phi),
             )
         })
         .collect();
@@ -245,71 +228,45 @@ pub fn explain_inlier_rff_loo(
     out
 }
 
-/// One draw of [`explain_inlier_rff_loo`]: the scores (rows) and relevance (rows × d).
+/// One draw of [`explain_inlier_rff_loo`]: the scores (rows) and relevance (rows × d). `phi`
+/// is a buffer for the feature maps of the training points.
 #[inline(always)]
 fn loo_draw(
+    layer: &FeatureLayer,
     kde: &Kde,
-    omega: &Array2<f64>,
-    phase: &Array1<f64>,
     rows: &[usize],
-    block: usize,
+    phi: &mut Vec<f64>,
 ) -> (Vec<f64>, Array2<f64>) {
     let (n, d) = kde.points.dim();
-    let h_count = omega.nrows();
-    let phase = phase.as_slice().unwrap_or(&[]);
+    let h_count = layer.n_features();
     // the feature maps of every training point and their sum, by the blocks of embedding_sum
-    let mut phi = Array2::<f64>::zeros((n, h_count));
-    let mut total = Array1::<f64>::zeros(h_count);
-    let mut partial = Array1::<f64>::zeros(h_count);
-    let mut start = 0;
-    while start < n {
-        let end = (start + EMBEDDING_BLOCK).min(n);
-        let mut z = phi.slice_axis_mut(Axis(0), Slice::from(start..end));
-        general_mat_mul(
-            1.0,
-            &kde.points.slice_axis(Axis(0), Slice::from(start..end)),
-            &omega.t(),
-            0.0,
-            &mut z,
-        );
+    phi.clear();
+    phi.reserve(n * h_count);
+    let mut total = vec![0.0; h_count];
+    let mut partial = vec![0.0; h_count];
+    let mut row_map = vec![0.0; h_count];
+    let mut x = vec![0.0; d];
+    for start in (0..n).step_by(EMBEDDING_BLOCK) {
         partial.fill(0.0);
-        for mut zr in z.rows_mut() {
-            let Some(zs) = zr.as_slice_mut() else {
-                continue; // rows of a standard-layout matrix are contiguous
-            };
-            feature_map_in_place(zs, phase);
-            for (p, &f) in partial.iter_mut().zip(zs.iter()) {
-                *p += f;
+        for k in start..(start + EMBEDDING_BLOCK).min(n) {
+            for (xi, &v) in x.iter_mut().zip(kde.points.row(k)) {
+                *xi = v;
             }
+            layer.feature_map(&x, &mut row_map);
+            add_in_place(&mut partial, &row_map);
+            phi.extend_from_slice(&row_map);
         }
-        total += &partial;
-        start = end;
+        add_in_place(&mut total, &partial);
     }
-    let sum = total.as_slice().unwrap_or(&[]);
-    let w2 = normalised_squares(omega.view());
     let n_minus_one = n.saturating_sub(1) as f64;
     let mut scores = vec![0.0; rows.len()];
     let mut relevance = Array2::<f64>::zeros((rows.len(), d));
-    let mut z = Array2::<f64>::zeros((block.min(rows.len()), h_count));
-    for (c, chunk) in rows.chunks(block).enumerate() {
-        let (m, first) = (chunk.len(), c * block);
-        let mut zc = z.slice_axis_mut(Axis(0), Slice::from(0..m));
-        for (r, &row) in chunk.iter().enumerate() {
-            let (Some(out), Some(f)) = (zc.row_mut(r).into_slice(), phi.row(row).to_slice()) else {
-                continue; // rows of a standard-layout matrix are contiguous
-            };
-            // h_j = φ_j (S_j − φ_j) / (N − 1), the embedding without the row itself
-            for ((o, &p), &s) in out.iter_mut().zip(f).zip(sum) {
-                *o = p * ((s - p) / n_minus_one);
-            }
-            let row_total = sum_of(out);
-            for o in out.iter_mut() {
-                *o /= h_count as f64;
-            }
-            scores[first + r] = row_total / h_count as f64;
-        }
-        let mut rel = relevance.slice_axis_mut(Axis(0), Slice::from(first..first + m));
-        general_mat_mul(1.0, &zc, &w2, 0.0, &mut rel);
+    let denominator = h_count as f64 * n_minus_one;
+    for ((&row, score), mut rel) in rows.iter().zip(&mut scores).zip(relevance.rows_mut()) {
+        let f = &phi[row * h_count..(row + 1) * h_count];
+        // h_j (N − 1) = φ_j (S_j − φ_j), the embedding without the row itself
+        let embedding = Embedding::SumWithout(&total);
+        score_and_relevance(layer, f, embedding, denominator, score, rel.as_slice_mut());
     }
     (scores, relevance)
 }
