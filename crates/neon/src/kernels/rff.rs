@@ -121,7 +121,7 @@ impl FeatureLayer {
     /// `relevance` (d numbers), and `Σ_j h_j` returned. `c_j` is the mean embedding `μ_j`, or,
     /// leave-one-out, `S_j − φ_j` with the summed embedding `S` (the caller divides by
     /// `N − 1`). Features go 8 at a time in vector lanes (the sum `Σ_j h_j` in the padding
-    /// lane after the d features); the sum over `j` runs in [`W2_SPLIT`] interleaved partial
+    /// lane after the d features); the sum over `j` runs in four interleaved partial
     /// sums (term `j` into sum `j mod 4`, tail included), added pairwise at the end: a fixed
     /// order, the same bits whatever the vector width.
     #[inline(always)]
