@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use ndarray::Array2;
 use neon_xai::data::transform::parse_steps;
 use neon_xai::data::FittedTransform;
-use neon_xai::kernels::{Compute, Precision};
+use neon_xai::kernels::{Compute, PairKernel, Precision};
 use neon_xai::models::kde::ApproxKde;
 use neon_xai::models::BatchExplainer;
 use neon_xai::models::{
@@ -84,6 +84,10 @@ pub struct BenchArgs {
     /// Precision of the blocked KDE kernels: f64 or f32.
     #[arg(long, default_value = "f64")]
     pub precision: Precision,
+    /// How the blocked KDE kernels compute pairs: auto (direct in f64 for at most 32
+    /// features), direct (from the differences) or expanded (through matrix products).
+    #[arg(long, default_value = "auto")]
+    pub pairs: PairKernel,
     /// k-means restarts.
     #[arg(long, default_value_t = 10)]
     pub n_init: usize,
@@ -249,6 +253,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
     let all: Vec<usize> = (0..m).collect();
     let compute = Compute {
         precision: args.precision,
+        pairs: args.pairs,
         path: neon_xai::kernels::ComputePath::Batch,
         ..Compute::default()
     };
@@ -262,7 +267,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
         let FittedModel::Kde(model) = &kde else {
             unreachable!("built as a KDE")
         };
-        let batch = neon_xai::models::kde::KdeBatch::new(model, args.precision, compute.tiles);
+        let batch = neon_xai::models::kde::KdeBatch::new(model, &compute);
         out.push(measure("kde-score", m, args.repeats, || {
             let s = batch.outlier_scores(queries.view(), &all, false);
             Ok(format!(
@@ -356,7 +361,10 @@ fn wholesale(args: &BenchArgs, path: &std::path::Path) -> anyhow::Result<Vec<Mea
     let n = values.nrows();
     let kde = FittedModel::Kde(Kde::fit(KdeParams::new(1.0), values.view())?);
     let rows: Vec<usize> = (0..n).collect();
-    let compute = Compute::default();
+    let compute = Compute {
+        pairs: args.pairs,
+        ..Compute::default()
+    };
     let mut out = Vec::new();
     let wanted = |b: Bench| args.only.as_ref().is_none_or(|only| only.contains(&b));
     let outlier = ExplainOptions::default();

@@ -91,6 +91,40 @@ pub enum ComputePath {
     Batch,
 }
 
+/// How the blocked KDE kernels get the squared distances `h_k` and the input step of the
+/// squared-distance rule (§3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PairKernel {
+    /// [`PairKernel::Direct`] in `f64` with at most [`DIRECT_MAX_FEATURES`] features, else
+    /// [`PairKernel::Expanded`].
+    #[default]
+    Auto,
+    /// From the differences `x_i − u_ki` themselves (`kernels::direct`): exact to rounding,
+    /// about `7d` operations per pair. `f64` only.
+    Direct,
+    /// Through matrix products, `‖x‖² + ‖u‖² − 2 xᵀu` and the weights times `[1 | U | U∘U]`,
+    /// with close pairs recomputed and a per-row round-off bound: faster for many features.
+    Expanded,
+}
+
+impl std::str::FromStr for PairKernel {
+    type Err = NeonError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(PairKernel::Auto),
+            "direct" => Ok(PairKernel::Direct),
+            "expanded" => Ok(PairKernel::Expanded),
+            other => Err(NeonError::param(
+                "pairs",
+                format!("unknown pair kernel '{other}' (expected auto, direct or expanded)"),
+            )),
+        }
+    }
+}
+
+/// Most features for which [`PairKernel::Auto`] computes pairs directly.
+pub const DIRECT_MAX_FEATURES: usize = 16;
+
 /// How rows are computed: path, precision and tile sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Compute {
@@ -100,9 +134,22 @@ pub struct Compute {
     pub precision: Precision,
     /// Tile sizes of the blocked kernels.
     pub tiles: Tiles,
+    /// How the blocked KDE kernels compute pairs.
+    pub pairs: PairKernel,
 }
 
 impl Compute {
+    /// True if the blocked KDE kernels compute the pairs of `d` features directly
+    /// ([`PairKernel`]); [`Precision::F32`] always goes through the matrix products.
+    pub fn direct_pairs(&self, d: usize) -> bool {
+        self.precision == Precision::F64
+            && match self.pairs {
+                PairKernel::Auto => d <= DIRECT_MAX_FEATURES,
+                PairKernel::Direct => true,
+                PairKernel::Expanded => false,
+            }
+    }
+
     /// True if `n_rows` rows go through the blocked kernels.
     pub fn batched(&self, n_rows: usize) -> bool {
         match self.path {

@@ -12,6 +12,9 @@
 //! - the outlier rule's input step `Σ_k c_k (x − u_k)_i²` of §3.1 expanded as
 //!   `x_i² Σ_k c_k − 2 x_i Σ_k c_k u_ki + Σ_k c_k u_ki²` with `c_k = p_k · o(x) / (ε + h_k)`,
 //!   i.e. one product of the weight tile with `[1 | U | U∘U]` (`models::kde::KdeBatch`);
+//! - with few features (at most [`DIRECT_MAX_FEATURES`], in `f64`), both of the above from the
+//!   differences `x_i − u_ki` themselves instead, exact to rounding and cheaper than two thin
+//!   matrix products ([`direct`], chosen by [`PairKernel`]);
 //! - the log-mean-exp pooling and the soft argmin streamed across tiles of training points
 //!   with an online (running-minimum) log-sum-exp, so no row ever holds all `N` distances;
 //! - the random-feature layer of §3.3 as `X Ωᵀ`, then `cos`, and the w² rule as a product
@@ -74,7 +77,9 @@
 //! # Precision
 //!
 //! In `f64` ([`Precision::F64`]) the batch results agree with the per-point path to about
-//! `1e-12` relative to the row's score: pairs whose expanded distance may have lost digits to
+//! `1e-12` relative to the row's score. The direct kernels compute every distance and every
+//! relevance term as the per-point path does; only the order of the sums over training points
+//! differs. In the expanded kernels, pairs whose expanded distance may have lost digits to
 //! cancellation (`h_k < 10⁻² (‖x‖² + ‖u_k‖²)`) are recomputed as `Σ (x_i − u_ki)²`, and a row
 //! whose relevance expansion has an error bound above `1e-13` of its score is recomputed by
 //! the per-point path. The exponentials of a tile use [`math::exp_nonpositive`] (within 2 ulp
@@ -84,6 +89,7 @@
 //! see [`F32_TOLERANCE`].
 
 mod compute;
+pub mod direct;
 pub mod distance;
 pub mod kmeans;
 pub mod math;
@@ -92,7 +98,7 @@ pub mod rff;
 pub mod simd;
 
 pub use compute::{
-    Compute, ComputePath, Precision, Tiles, BATCH_MIN_ROWS, F32_TOLERANCE, FALLBACK_THRESHOLD,
-    SERIAL_MAX_PAIRS,
+    Compute, ComputePath, PairKernel, Precision, Tiles, BATCH_MIN_ROWS, DIRECT_MAX_FEATURES,
+    F32_TOLERANCE, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS,
 };
 pub use real::Real;

@@ -131,11 +131,33 @@ mod tests {
             .collect()
     }
 
+    /// Every tile's distances and weighted squares of a row ([`crate::kernels::direct`]).
+    #[inline(always)]
+    fn direct_pairs(train: &crate::kernels::direct::FeatureMajor, x: &[f64]) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut h = vec![0.0; train.width()];
+        let mut relevance = vec![0.0; x.len()];
+        for t in 0..train.n_tiles() {
+            out.push(train.squared_distances(t, x, Some(3), &mut h));
+            let c: Vec<f64> = h.iter().map(|&v| 1.0 / (1.0 + v)).collect();
+            train.weighted_squares(t, x, &c, &mut relevance);
+            out.extend_from_slice(&h);
+        }
+        out.extend(relevance);
+        out
+    }
+
     #[test]
     fn the_kernels_give_the_same_bits_at_every_level() {
         let x: Vec<f64> = (0..4099).map(|i| -(i as f64) * 0.173_1).collect();
         let z: Vec<f64> = (0..4099).map(|i| (i as f64 - 2049.0) * 0.917_3).collect();
         let plain = exp_and_cos(&x, &z);
+        let points = ndarray::Array2::from_shape_fn((300, 7), |(k, i)| {
+            ((k * 13 + i * 5) as f64 * 0.37).sin() * (1.0 + i as f64)
+        });
+        let train = crate::kernels::direct::FeatureMajor::new(points.view(), 100);
+        let row = [0.5, -1.0, 2.0, 0.25, -3.0, 1.5, 0.0];
+        let plain_pairs = direct_pairs(&train, &row);
         #[cfg(target_arch = "x86_64")]
         {
             if let Some(v3) = pulp::x86::V3::try_new() {
@@ -144,6 +166,11 @@ mod tests {
                     || exp_and_cos(&x, &z),
                 );
                 assert_eq!(plain, widened, "AVX2");
+                let widened = v3.vectorize(
+                    #[inline(always)]
+                    || direct_pairs(&train, &row),
+                );
+                assert_eq!(plain_pairs, widened, "AVX2 pairs");
             }
             if detected() == Level::V4 {
                 // SAFETY: the CPU has every feature of with_v4 (detected above)
@@ -155,6 +182,15 @@ mod tests {
                     )
                 };
                 assert_eq!(plain, widened, "AVX-512");
+                // SAFETY: as above
+                #[allow(unsafe_code)]
+                let widened = unsafe {
+                    with_v4(
+                        #[inline(always)]
+                        || direct_pairs(&train, &row),
+                    )
+                };
+                assert_eq!(plain_pairs, widened, "AVX-512 pairs");
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The blocked kernels against the per-point explainers: agreement to `1e-12`, determinism
 //! across thread counts, the approximate mode's bound, and the `f32` tolerance.
 
-use crate::kernels::{Compute, ComputePath, Precision, Tiles, F32_TOLERANCE};
+use crate::kernels::{Compute, ComputePath, PairKernel, Precision, Tiles, F32_TOLERANCE};
 use crate::models::kde::{ApproxKde, TreeChoice};
 use crate::models::{
     ExplainOptions, FittedModel, KMeans, KMeansParams, Kde, KdeParams, Queries, Target,
@@ -92,18 +92,27 @@ fn explain<'a>(
         .expect("explain")
 }
 
-/// The same rows through the per-point reference and through the blocked kernels.
+/// The same rows through the per-point reference and through the blocked kernels computing
+/// pairs as `pairs` says.
 fn per_point_and_blocked<'a>(
     model: &'a FittedModel,
     q: Queries<'a>,
     target: Target,
     options: &ExplainOptions,
+    pairs: PairKernel,
 ) -> (Vec<Explanation>, Vec<Explanation>) {
+    let blocked = Compute {
+        pairs,
+        ..batch(ComputePath::Batch)
+    };
     (
         explain(model, q, target, options, &batch(ComputePath::PerPoint)),
-        explain(model, q, target, options, &batch(ComputePath::Batch)),
+        explain(model, q, target, options, &blocked),
     )
 }
+
+/// Both ways of computing pairs, whatever the number of features.
+const BOTH_PAIR_KERNELS: [PairKernel; 2] = [PairKernel::Direct, PairKernel::Expanded];
 
 /// Scale of a row for agreement: its score and its total absolute relevance.
 fn row_scale(e: &Explanation) -> f64 {
@@ -129,12 +138,15 @@ fn batch_outlier_equals_per_point_to_1e12() {
                 ..Default::default()
             },
         ] {
-            for queries in [Queries::Points(q.view()), Queries::LeaveOneOut] {
+            for (queries, pairs) in [Queries::Points(q.view()), Queries::LeaveOneOut]
+                .into_iter()
+                .flat_map(|q| BOTH_PAIR_KERNELS.map(|p| (q, p)))
+            {
                 let (slow, fast) =
-                    per_point_and_blocked(&model, queries, Target::Outlier, &options);
+                    per_point_and_blocked(&model, queries, Target::Outlier, &options, pairs);
                 assert_eq!(slow.len(), fast.len());
                 for (a, b) in slow.iter().zip(&fast) {
-                    assert_close(a, b, row_scale(a), 1e-12, "outlier");
+                    assert_close(a, b, row_scale(a), 1e-12, &format!("outlier {pairs:?}"));
                     assert!(b.conservation_gap().abs() <= 1e-10 * (1.0 + b.score.abs()));
                 }
             }
@@ -202,7 +214,13 @@ fn batch_rff_equals_per_point_relative_to_the_sum_scale() {
         * 2f64.sqrt()
         + 1e-2;
     for queries in [Queries::Points(q.view()), Queries::LeaveOneOut] {
-        let (slow, fast) = per_point_and_blocked(&model, queries, Target::InlierRff, &options);
+        let (slow, fast) = per_point_and_blocked(
+            &model,
+            queries,
+            Target::InlierRff,
+            &options,
+            PairKernel::Auto,
+        );
         for (a, b) in slow.iter().zip(&fast) {
             // cos(ω_jᵀx + b_j) is only as accurate as its argument: ε Σ_i |ω_ji x_i|
             let x = match queries {
@@ -238,7 +256,8 @@ fn batch_cluster_equals_per_point() {
             ..Default::default()
         };
         for queries in [Queries::Points(q.view()), Queries::LeaveOneOut] {
-            let (slow, fast) = per_point_and_blocked(&model, queries, Target::Cluster, &options);
+            let (slow, fast) =
+                per_point_and_blocked(&model, queries, Target::Cluster, &options, PairKernel::Auto);
             for (a, b) in slow.iter().zip(&fast) {
                 // f_c is a difference of squared distances: both paths are conditioned by them
                 let x = match queries {
@@ -261,6 +280,41 @@ fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 }
 
 #[test]
+fn direct_pairs_do_not_depend_on_the_row_blocks() {
+    // the direct kernels choose their row blocks by the number of rows: any blocks must give
+    // the same bits, for a row explained alone or among others
+    let train = gaussian(300, 5, 1.0, 0.0, 61);
+    let q = queries(&train, 62);
+    let model = FittedModel::Kde(Kde::fit(KdeParams::new(0.4), train.view()).expect("fit"));
+    let options = ExplainOptions::default();
+    let run = |rows: usize, train: usize, wanted: &[usize]| {
+        let compute = Compute {
+            path: ComputePath::Batch,
+            tiles: Tiles { rows, train },
+            pairs: PairKernel::Direct,
+            ..Compute::default()
+        };
+        model
+            .explain_rows_with(
+                Queries::Points(q.view()),
+                Some(wanted),
+                Target::Outlier,
+                &options,
+                &compute,
+                &|| {},
+            )
+            .expect("explain")
+    };
+    let all: Vec<usize> = (0..q.nrows()).collect();
+    let reference = run(256, 64, &all);
+    assert_eq!(run(1, 64, &all), reference);
+    assert_eq!(run(7, 64, &all), reference);
+    for r in [0, 17, q.nrows() - 1] {
+        assert_eq!(run(256, 64, &[r]), vec![reference[r].clone()]);
+    }
+}
+
+#[test]
 fn one_and_two_threads_give_identical_results() {
     let train = gaussian(700, 4, 1.0, 0.0, 31);
     let q = queries(&train, 32);
@@ -274,9 +328,14 @@ fn one_and_two_threads_give_identical_results() {
         with_threads(threads, || {
             let mut all = Vec::new();
             for target in [Target::Outlier, Target::InlierRff] {
-                for precision in [Precision::F64, Precision::F32] {
+                for (precision, pairs) in [
+                    (Precision::F64, PairKernel::Direct),
+                    (Precision::F64, PairKernel::Expanded),
+                    (Precision::F32, PairKernel::Auto),
+                ] {
                     let compute = Compute {
                         precision,
+                        pairs,
                         ..batch(ComputePath::Batch)
                     };
                     all.push(explain(

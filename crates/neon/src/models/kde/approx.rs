@@ -24,7 +24,7 @@ use super::batch::KdeBatch;
 use crate::error::{NeonError, Result};
 use crate::explain::Explanation;
 use crate::kernels::math::{soft_argmin, squared_distance};
-use crate::kernels::{Precision, Tiles};
+use crate::kernels::{Compute, Tiles};
 use crate::rules::squared_distance_rule;
 use kiddo::immutable::float::kdtree::ImmutableKdTree;
 use kiddo::SquaredEuclidean;
@@ -275,7 +275,13 @@ impl<'a> ApproxKde<'a> {
         progress: &(dyn Fn(usize) + Sync),
     ) -> Vec<ApproxOutlier> {
         let Some(index) = &self.index else {
-            let batch = KdeBatch::new(self.kde, Precision::F64, self.tiles);
+            let batch = KdeBatch::new(
+                self.kde,
+                &Compute {
+                    tiles: self.tiles,
+                    ..Compute::default()
+                },
+            );
             let n_used = self.kde.points.nrows() - usize::from(leave_one_out);
             return batch
                 .explain_outlier(points, rows, leave_one_out, beta, epsilon, progress)

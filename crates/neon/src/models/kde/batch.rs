@@ -17,12 +17,18 @@
 //! `R_k = p_k o(x)`, the squared-distance rule
 //! `R_i = Σ_k (x_i − u_ki)² R_k/(ε + h_k) = (o/Z_β)(x_i² A − 2 x_i B_i + C_i)` and the
 //! dissipated part `(o/Z_β) ε A`.
+//!
+//! With few features ([`Compute::direct_pairs`]) the distances and the relevance come from the
+//! differences themselves instead (`kernels::direct`): every pair is then treated as the close
+//! pairs of the expansion are, `R_i = (o/Z_β) Σ_k c_k (x_i − u_ki)²`, with no matrix product
+//! and no round-off bound to check.
 
 use super::algorithm::Kde;
 use crate::explain::Explanation;
+use crate::kernels::direct::FeatureMajor;
 use crate::kernels::distance::squared_norms;
 use crate::kernels::math::{exp_nonpositive, min_of, sum_of};
-use crate::kernels::{simd, Precision, Real, Tiles, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS};
+use crate::kernels::{simd, Compute, Precision, Real, Tiles, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 use rayon::prelude::*;
@@ -37,6 +43,13 @@ const RECOMPUTE_FRACTION: f64 = 1e-2;
 /// has `‖x‖² + ‖u_k‖² ≤ 10 h_k`, which bounds the round-off of the expansion by
 /// `2 · 16 · 10 ε o(x) < 10⁻¹³ o(x)` (see [`FALLBACK_THRESHOLD`]).
 const DIRECT_FRACTION: f64 = 1e-1;
+
+/// Most training points per tile of the direct kernels: a row's squares of a tile
+/// (`d × tile` numbers) then stay in the first- or second-level cache.
+const DIRECT_TILE_MAX: usize = 2048;
+
+/// Fewest row blocks of a call to the direct kernels ([`KdeBatch::block_rows`]).
+const DIRECT_MIN_BLOCKS: usize = 16;
 
 /// Safety factor of the round-off estimate of the relevance expansion.
 const ROUNDOFF_FACTOR: f64 = 16.0;
@@ -73,6 +86,8 @@ impl<T: Real> Train<T> {
 enum TrainData {
     F64(Train<f64>),
     F32(Train<f32>),
+    /// The training points as given, feature-major, for the direct kernels.
+    Direct(FeatureMajor),
 }
 
 /// What a block computation returns per row.
@@ -88,6 +103,143 @@ struct RowSums {
     n_active: usize,
 }
 
+impl RowSums {
+    /// Lower the running minimum to `tile_min` if it is smaller, rescaling the sums by
+    /// `exp(−γ Δm)` (`Z_γ`) and `exp(−β Δm)` (the rest): the online log-sum-exp.
+    #[inline(always)]
+    fn lower_min(&mut self, tile_min: f64, gamma: f64, beta: f64) {
+        if tile_min < self.min {
+            if self.min.is_finite() {
+                let drop = self.min - tile_min;
+                self.z_gamma *= exp_nonpositive(-gamma * drop);
+                let factor = if beta == 0.0 {
+                    1.0
+                } else {
+                    exp_nonpositive(-beta * drop)
+                };
+                self.z_beta *= factor;
+                self.degenerate *= factor;
+                for v in self.acc.iter_mut() {
+                    *v *= factor;
+                }
+            }
+            self.min = tile_min;
+        }
+    }
+}
+
+/// 1 if `γ = 2β`, 2 if `γ = 4β` (the γ weights are then squares of the β weights, within a few
+/// ulp of their own exponential), else 0; always 0 when only scoring.
+fn squarings(explain: Option<(f64, f64)>, gamma: f64) -> u32 {
+    match explain {
+        Some((beta, _)) if beta > 0.0 && gamma == 2.0 * beta => 1,
+        Some((beta, _)) if beta > 0.0 && gamma == 4.0 * beta => 2,
+        _ => 0,
+    }
+}
+
+/// The weights of a tile of distances `h` shifted by the running minimum: `exp(−γ (h − m))`
+/// into `w_gamma`, and with `beta` the soft-argmin weights `exp(−β (h − m))` (`w_gamma`
+/// itself when `β = γ`, else `w_beta`; `β = 0` gives 1 for every finite `h`). Returns the two
+/// weight slices.
+#[inline(always)]
+fn tile_weights<'b>(
+    h: &[f64],
+    shift: f64,
+    gamma: f64,
+    beta: Option<f64>,
+    squarings: u32,
+    w_gamma: &'b mut [f64],
+    w_beta: &'b mut [f64],
+) -> (&'b [f64], Option<&'b [f64]>) {
+    // exp(−∞) = 0 for a left-out point
+    match beta {
+        Some(beta) if squarings > 0 => {
+            // γ = 2β or 4β: exp(−γ Δ) = exp(−β Δ)² or ⁴, one exponential per pair
+            for ((wb, wg), &h) in w_beta.iter_mut().zip(w_gamma.iter_mut()).zip(h) {
+                let w = exp_nonpositive(-beta * (h - shift));
+                let w2 = w * w;
+                *wb = w;
+                *wg = if squarings == 1 { w2 } else { w2 * w2 };
+            }
+            (w_gamma, Some(w_beta))
+        }
+        _ => {
+            for (w, &h) in w_gamma.iter_mut().zip(h) {
+                *w = exp_nonpositive(-gamma * (h - shift));
+            }
+            match beta {
+                None => (w_gamma, None),
+                Some(beta) if beta == gamma => {
+                    let w: &'b [f64] = w_gamma;
+                    (w, Some(w))
+                }
+                Some(beta) => {
+                    for (w, &h) in w_beta.iter_mut().zip(h) {
+                        *w = if beta == 0.0 {
+                            if h.is_finite() {
+                                1.0
+                            } else {
+                                0.0
+                            }
+                        } else {
+                            exp_nonpositive(-beta * (h - shift))
+                        };
+                    }
+                    (w_gamma, Some(w_beta))
+                }
+            }
+        }
+    }
+}
+
+/// Logical lanes of [`sums_in_lanes`].
+const SUM_LANES: usize = 16;
+
+/// `(Σ a, Σ b, Σ c)` over slices of one length, each in [`SUM_LANES`] partial sums in index
+/// order, added pairwise at the end: a fixed order, the same bits whatever the vector width,
+/// and a loop not bound by the latency of one chain of additions.
+#[inline(always)]
+fn sums_in_lanes(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64, f64) {
+    const L: usize = SUM_LANES;
+    let mut sa = [0.0f64; L];
+    let mut sb = [0.0f64; L];
+    let mut sc = [0.0f64; L];
+    let (mut ca, mut cb, mut cc) = (a.chunks_exact(L), b.chunks_exact(L), c.chunks_exact(L));
+    for ((xa, xb), xc) in (&mut ca).zip(&mut cb).zip(&mut cc) {
+        for l in 0..L {
+            sa[l] += xa[l];
+            sb[l] += xb[l];
+            sc[l] += xc[l];
+        }
+    }
+    for (l, ((&va, &vb), &vc)) in ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .zip(cc.remainder())
+        .enumerate()
+    {
+        sa[l] += va;
+        sb[l] += vb;
+        sc[l] += vc;
+    }
+    (pairwise(sa), pairwise(sb), pairwise(sc))
+}
+
+/// The [`SUM_LANES`] partial sums added pairwise (lane `l` with lane `l + 8`, then `+ 4`, …).
+#[inline(always)]
+fn pairwise(mut v: [f64; SUM_LANES]) -> f64 {
+    let mut half = SUM_LANES / 2;
+    while half > 0 {
+        for l in 0..half {
+            v[l] += v[l + half];
+        }
+        half /= 2;
+    }
+    v[0]
+}
+
 /// A KDE prepared for batch scoring and outlier explanation (§3.1) with the blocked kernel.
 #[derive(Debug)]
 pub struct KdeBatch<'a> {
@@ -100,26 +252,35 @@ pub struct KdeBatch<'a> {
 }
 
 impl<'a> KdeBatch<'a> {
-    /// Prepare `kde`: centre the training points at their mean and build `[1 | U | U∘U]`
-    /// (`N (2d + 1)` numbers of the compute precision).
-    pub fn new(kde: &'a Kde, precision: Precision, tiles: Tiles) -> Self {
-        let mean = kde
-            .points
-            .mean_axis(Axis(0))
-            .unwrap_or_else(|| Array1::zeros(kde.n_features()));
-        let centred = &kde.points - &mean;
-        let train = match precision {
-            Precision::F64 => TrainData::F64(Train::new(&centred)),
-            Precision::F32 => TrainData::F32(Train::new(&centred)),
+    /// Prepare `kde` for the precision, tiles and pair kernel of `compute`: lay the training
+    /// points out feature-major for the direct kernels (`N d` numbers), or centre them at
+    /// their mean and build `[1 | U | U∘U]` (`N (2d + 1)` numbers of the compute precision).
+    pub fn new(kde: &'a Kde, compute: &Compute) -> Self {
+        let (precision, tiles) = (compute.precision, compute.tiles);
+        let tiles = Tiles {
+            rows: tiles.rows.max(1),
+            train: tiles.train.max(1),
+        };
+        let (mean, train) = if compute.direct_pairs(kde.n_features()) {
+            let laid_out = FeatureMajor::new(kde.points.view(), tiles.train.min(DIRECT_TILE_MAX));
+            (Array1::zeros(kde.n_features()), TrainData::Direct(laid_out))
+        } else {
+            let mean = kde
+                .points
+                .mean_axis(Axis(0))
+                .unwrap_or_else(|| Array1::zeros(kde.n_features()));
+            let centred = &kde.points - &mean;
+            let train = match precision {
+                Precision::F64 => TrainData::F64(Train::new(&centred)),
+                Precision::F32 => TrainData::F32(Train::new(&centred)),
+            };
+            (mean, train)
         };
         KdeBatch {
             kde,
             mean,
             train,
-            tiles: Tiles {
-                rows: tiles.rows.max(1),
-                train: tiles.train.max(1),
-            },
+            tiles,
             precision,
             fallbacks: AtomicUsize::new(0),
         }
@@ -161,12 +322,22 @@ impl<'a> KdeBatch<'a> {
         rows: &[usize],
         block: impl Fn(&[usize]) -> Vec<T> + Sync + Send,
     ) -> Vec<T> {
+        let size = self.block_rows(rows.len());
         if self.serial(rows.len()) {
-            rows.chunks(self.tiles.rows).flat_map(block).collect()
+            rows.chunks(size).flat_map(block).collect()
         } else {
-            rows.par_chunks(self.tiles.rows)
-                .flat_map_iter(block)
-                .collect()
+            rows.par_chunks(size).flat_map_iter(block).collect()
+        }
+    }
+
+    /// Rows per block for a call with `n_rows` rows: [`Tiles::rows`], or, for the direct
+    /// kernels, whose rows do not depend on each other (any block size gives the same
+    /// numbers), at least [`DIRECT_MIN_BLOCKS`] blocks so that a few hundred rows keep every
+    /// thread busy to the end.
+    fn block_rows(&self, n_rows: usize) -> usize {
+        match self.train {
+            TrainData::Direct(_) => n_rows.div_ceil(DIRECT_MIN_BLOCKS).clamp(1, self.tiles.rows),
+            _ => self.tiles.rows,
         }
     }
 
@@ -243,6 +414,22 @@ impl<'a> KdeBatch<'a> {
         self.map_blocks(rows, block)
     }
 
+    /// Empty running sums for `rows`: `[A | B | C]` from the products, then the direct
+    /// relevance and its `Σ c_k` when explaining.
+    fn initial_sums(&self, rows: &[usize], leave_one_out: bool, explain: bool) -> Vec<RowSums> {
+        let (n, d) = self.kde.points.dim();
+        rows.iter()
+            .map(|&r| RowSums {
+                min: f64::INFINITY,
+                z_gamma: 0.0,
+                z_beta: 0.0,
+                acc: vec![0.0; if explain { 2 * d + 1 + d + 1 } else { 0 }],
+                degenerate: 0.0,
+                n_active: n - usize::from(leave_one_out && r < n),
+            })
+            .collect()
+    }
+
     /// Running sums of one block of rows over every training tile, in tile order.
     fn block_sums(
         &self,
@@ -261,7 +448,89 @@ impl<'a> KdeBatch<'a> {
                 #[inline(always)]
                 || self.block_sums_typed(t, points, rows, leave_one_out, explain),
             ),
+            TrainData::Direct(t) => simd::wide(
+                #[inline(always)]
+                || self.block_sums_direct(t, points, rows, leave_one_out, explain),
+            ),
         }
+    }
+
+    /// [`KdeBatch::block_sums`] from the differences themselves: every pair goes the way the
+    /// close pairs of the expanded kernel go (direct relevance, `acc[..2d + 1]` stays zero).
+    /// Three passes per row and tile: distances and their minimum, the weights and their sums,
+    /// the weighted squares.
+    #[inline(always)]
+    fn block_sums_direct(
+        &self,
+        train: &FeatureMajor,
+        points: ArrayView2<f64>,
+        rows: &[usize],
+        leave_one_out: bool,
+        explain: Option<(f64, f64)>,
+    ) -> Vec<RowSums> {
+        let kde = self.kde;
+        let gamma = kde.gamma;
+        let d = kde.n_features();
+        let width = 2 * d + 1;
+        let x_raw: Vec<f64> = rows
+            .iter()
+            .flat_map(|&row| points.row(row).to_vec())
+            .collect();
+        let mut sums = self.initial_sums(rows, leave_one_out, explain.is_some());
+        let (beta, epsilon) = explain.unwrap_or((gamma, 0.0));
+        let squarings = squarings(explain, gamma);
+        let tile = train.width();
+        let mut h = vec![0.0f64; tile];
+        let mut w_gamma = vec![0.0f64; tile];
+        let mut w_beta = vec![0.0f64; tile];
+        let mut c = vec![0.0f64; tile];
+        for t in 0..train.n_tiles() {
+            let points_here = train.points(t);
+            for ((s, x), &row) in sums.iter_mut().zip(x_raw.chunks_exact(d.max(1))).zip(rows) {
+                let excluded =
+                    (leave_one_out && points_here.contains(&row)).then(|| row - points_here.start);
+                // +∞ on the padding and the left-out point: weights 0 there
+                let tile_min = train.squared_distances(t, x, excluded, &mut h);
+                s.lower_min(tile_min, gamma, beta);
+                let (w_gamma, w_beta) = tile_weights(
+                    &h,
+                    s.min,
+                    gamma,
+                    explain.map(|_| beta),
+                    squarings,
+                    &mut w_gamma,
+                    &mut w_beta,
+                );
+                let Some(w_beta) = w_beta else {
+                    s.z_gamma += sum_of(w_gamma);
+                    continue;
+                };
+                let mut degenerate = false;
+                for ((out, &w), &h) in c.iter_mut().zip(w_beta).zip(h.iter()) {
+                    let denominator = epsilon + h;
+                    degenerate |= denominator <= 0.0;
+                    *out = if denominator > 0.0 {
+                        w / denominator
+                    } else {
+                        0.0
+                    };
+                }
+                if degenerate {
+                    for (&w, &h) in w_beta.iter().zip(h.iter()) {
+                        if epsilon + h <= 0.0 {
+                            s.degenerate += w;
+                        }
+                    }
+                }
+                let (z_gamma, z_beta, c_sum) = sums_in_lanes(w_gamma, w_beta, &c);
+                s.z_gamma += z_gamma;
+                s.z_beta += z_beta;
+                let (direct, a_direct) = s.acc[width..].split_at_mut(d);
+                train.weighted_squares(t, x, &c, direct);
+                a_direct[0] += c_sum;
+            }
+        }
+        sums
     }
 
     #[inline(always)]
@@ -295,18 +564,7 @@ impl<'a> KdeBatch<'a> {
             .iter()
             .map(|&r| (leave_one_out && r < n).then_some(r))
             .collect();
-        let mut sums: Vec<RowSums> = excluded
-            .iter()
-            .map(|e| RowSums {
-                min: f64::INFINITY,
-                z_gamma: 0.0,
-                z_beta: 0.0,
-                // [A | B | C] from the products, then the direct relevance and its Σ c_k
-                acc: vec![0.0; if explain.is_some() { width + d + 1 } else { 0 }],
-                degenerate: 0.0,
-                n_active: n - usize::from(e.is_some()),
-            })
-            .collect();
+        let mut sums = self.initial_sums(rows, leave_one_out, explain.is_some());
         let tile = self.tiles.train.min(n);
         let mut dist = vec![T::zero(); m * tile];
         let mut weights = vec![T::zero(); m * tile];
@@ -331,14 +589,7 @@ impl<'a> KdeBatch<'a> {
             RECOMPUTE_FRACTION
         };
         let (beta, epsilon) = explain.unwrap_or((gamma, 0.0));
-        let same_exponent = beta == gamma;
-        // with γ = 2β or 4β the γ weights are squares of the β weights (within a few ulp of
-        // their own exponential)
-        let squarings = match explain {
-            Some(_) if beta > 0.0 && gamma == 2.0 * beta => 1,
-            Some(_) if beta > 0.0 && gamma == 4.0 * beta => 2,
-            _ => 0,
-        };
+        let squarings = squarings(explain, gamma);
         let mut start = 0;
         while start < n {
             let end = (start + tile).min(n);
@@ -416,65 +667,19 @@ impl<'a> KdeBatch<'a> {
                         }
                     }
                 }
-                let tile_min = min_of(h_row);
-                if tile_min < s.min {
-                    if s.min.is_finite() {
-                        let drop = s.min - tile_min;
-                        s.z_gamma *= exp_nonpositive(-gamma * drop);
-                        let factor = if beta == 0.0 {
-                            1.0
-                        } else {
-                            exp_nonpositive(-beta * drop)
-                        };
-                        s.z_beta *= factor;
-                        s.degenerate *= factor;
-                        for v in s.acc.iter_mut() {
-                            *v *= factor;
-                        }
-                    }
-                    s.min = tile_min;
-                }
-                let shift = s.min;
-                // exp(−∞) = 0 for a left-out point
-                let w_gamma = &mut w_gamma[..len];
-                if squarings > 0 {
-                    // γ = 2β or 4β: exp(−γ Δ) = exp(−β Δ)² or ⁴, one exponential per pair
-                    let w_beta = &mut w_beta[..len];
-                    for ((wb, wg), &h) in
-                        w_beta.iter_mut().zip(w_gamma.iter_mut()).zip(h_row.iter())
-                    {
-                        let w = exp_nonpositive(-beta * (h - shift));
-                        let w2 = w * w;
-                        *wb = w;
-                        *wg = if squarings == 1 { w2 } else { w2 * w2 };
-                    }
-                } else {
-                    for (w, &h) in w_gamma.iter_mut().zip(h_row.iter()) {
-                        *w = exp_nonpositive(-gamma * (h - shift));
-                    }
-                }
+                s.lower_min(min_of(h_row), gamma, beta);
+                let (w_gamma, w_beta) = tile_weights(
+                    h_row,
+                    s.min,
+                    gamma,
+                    explain.map(|_| beta),
+                    squarings,
+                    &mut w_gamma[..len],
+                    &mut w_beta[..len],
+                );
                 s.z_gamma += sum_of(w_gamma);
-                if explain.is_none() {
+                let Some(w_beta) = w_beta else {
                     continue;
-                }
-                let w_beta: &[f64] = if same_exponent {
-                    w_gamma
-                } else if squarings > 0 {
-                    &w_beta[..len]
-                } else {
-                    let w_beta = &mut w_beta[..len];
-                    for (w, &h) in w_beta.iter_mut().zip(h_row.iter()) {
-                        *w = if beta == 0.0 {
-                            if h.is_finite() {
-                                1.0
-                            } else {
-                                0.0
-                            }
-                        } else {
-                            exp_nonpositive(-beta * (h - shift))
-                        };
-                    }
-                    w_beta
                 };
                 s.z_beta += sum_of(w_beta);
                 let mut degenerate = false;

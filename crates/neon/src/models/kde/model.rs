@@ -99,7 +99,7 @@ impl Model for Kde {
         Ok(Some(Box::new(KdeBlocked {
             kde: self,
             target,
-            batch: KdeBatch::new(self, compute.precision, compute.tiles),
+            batch: KdeBatch::new(self, compute),
             explainer,
             options: *options,
             draws: OnceLock::new(),
@@ -117,7 +117,7 @@ impl Model for Kde {
         if !matches!(target, Target::Outlier | Target::Inlier) {
             return None;
         }
-        let batch = KdeBatch::new(self, compute.precision, compute.tiles);
+        let batch = KdeBatch::new(self, compute);
         let scores = batch.outlier_scores(points, rows, leave_one_out);
         Some(if target == Target::Inlier {
             scores
