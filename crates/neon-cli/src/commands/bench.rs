@@ -84,8 +84,9 @@ pub struct BenchArgs {
     /// Precision of the blocked KDE kernels: f64 or f32.
     #[arg(long, default_value = "f64")]
     pub precision: Precision,
-    /// How the blocked KDE kernels compute pairs: auto (direct in f64 for at most 32
-    /// features), direct (from the differences) or expanded (through matrix products).
+    /// How the blocked KDE kernels compute pairs: auto (direct in f64 for at most 16 features,
+    /// 12 when only scoring), direct (from the differences) or expanded (through matrix
+    /// products).
     #[arg(long, default_value = "auto")]
     pub pairs: PairKernel,
     /// k-means restarts.
@@ -267,7 +268,7 @@ fn synthetic(args: &BenchArgs) -> anyhow::Result<Vec<Measured>> {
         let FittedModel::Kde(model) = &kde else {
             unreachable!("built as a KDE")
         };
-        let batch = neon_xai::models::kde::KdeBatch::new(model, &compute);
+        let batch = neon_xai::models::kde::KdeBatch::for_scores(model, &compute);
         out.push(measure("kde-score", m, args.repeats, || {
             let s = batch.outlier_scores(queries.view(), &all, false);
             Ok(format!(

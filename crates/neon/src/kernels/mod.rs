@@ -99,6 +99,6 @@ pub mod simd;
 
 pub use compute::{
     Compute, ComputePath, PairKernel, Precision, Tiles, BATCH_MIN_ROWS, DIRECT_MAX_FEATURES,
-    F32_TOLERANCE, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS,
+    DIRECT_MAX_FEATURES_SCORING, F32_TOLERANCE, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS,
 };
 pub use real::Real;

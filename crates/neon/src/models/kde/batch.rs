@@ -256,12 +256,25 @@ impl<'a> KdeBatch<'a> {
     /// points out feature-major for the direct kernels (`N d` numbers), or centre them at
     /// their mean and build `[1 | U | U∘U]` (`N (2d + 1)` numbers of the compute precision).
     pub fn new(kde: &'a Kde, compute: &Compute) -> Self {
+        Self::prepare(kde, compute, true)
+    }
+
+    /// [`KdeBatch::new`] for [`KdeBatch::outlier_scores`] only: [`PairKernel::Auto`] then
+    /// chooses the direct kernels by [`DIRECT_MAX_FEATURES_SCORING`].
+    ///
+    /// [`PairKernel::Auto`]: crate::kernels::PairKernel::Auto
+    /// [`DIRECT_MAX_FEATURES_SCORING`]: crate::kernels::DIRECT_MAX_FEATURES_SCORING
+    pub fn for_scores(kde: &'a Kde, compute: &Compute) -> Self {
+        Self::prepare(kde, compute, false)
+    }
+
+    fn prepare(kde: &'a Kde, compute: &Compute, explaining: bool) -> Self {
         let (precision, tiles) = (compute.precision, compute.tiles);
         let tiles = Tiles {
             rows: tiles.rows.max(1),
             train: tiles.train.max(1),
         };
-        let (mean, train) = if compute.direct_pairs(kde.n_features()) {
+        let (mean, train) = if compute.direct_pairs(kde.n_features(), explaining) {
             let laid_out = FeatureMajor::new(kde.points.view(), tiles.train.min(DIRECT_TILE_MAX));
             (Array1::zeros(kde.n_features()), TrainData::Direct(laid_out))
         } else {

@@ -117,7 +117,7 @@ impl Model for Kde {
         if !matches!(target, Target::Outlier | Target::Inlier) {
             return None;
         }
-        let batch = KdeBatch::new(self, compute);
+        let batch = KdeBatch::for_scores(self, compute);
         let scores = batch.outlier_scores(points, rows, leave_one_out);
         Some(if target == Target::Inlier {
             scores
