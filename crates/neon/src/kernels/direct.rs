@@ -10,6 +10,7 @@
 //! [`LANES`] points per vector operation and a tile stays in the second-level cache while a
 //! block of rows walks it ([`FeatureMajor`]).
 
+use super::math::pairwise_sum;
 use ndarray::ArrayView2;
 
 /// Training points per strip of registers (and the multiple a tile is padded to).
@@ -131,23 +132,9 @@ impl FeatureMajor {
                     acc[l] += cs[l] * (diff * diff);
                 }
             }
-            *o += pairwise_sum(&acc);
+            *o += pairwise_sum(acc);
         }
     }
-}
-
-/// The [`LANES`] partial sums added pairwise (lane `l` with lane `l + 16`, then `+ 8`, …).
-#[inline(always)]
-fn pairwise_sum(acc: &[f64; LANES]) -> f64 {
-    let mut v = *acc;
-    let mut half = LANES / 2;
-    while half > 0 {
-        for l in 0..half {
-            v[l] += v[l + half];
-        }
-        half /= 2;
-    }
-    v[0]
 }
 
 #[cfg(test)]

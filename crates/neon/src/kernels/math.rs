@@ -41,6 +41,21 @@ pub fn sum_of(values: &[f64]) -> f64 {
     ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail
 }
 
+/// `Σ v` of `L` partial sums (`L` a power of two) added pairwise: lane `l` with lane
+/// `l + L/2`, then `+ L/4`, …: the fixed order in which the lane loops of the kernels finish
+/// their sums.
+#[inline(always)]
+pub fn pairwise_sum<const L: usize>(mut v: [f64; L]) -> f64 {
+    let mut half = L / 2;
+    while half > 0 {
+        for l in 0..half {
+            v[l] += v[l + half];
+        }
+        half /= 2;
+    }
+    v[0]
+}
+
 /// `(1/α) log((1/N) Σ exp(α h_k))` (§3.1), shifted by the largest `α h_k` so it neither
 /// overflows nor underflows for any magnitude of `α h`.
 pub fn log_mean_exp(h: &[f64], alpha: f64) -> f64 {

@@ -27,7 +27,7 @@ use super::algorithm::Kde;
 use crate::explain::Explanation;
 use crate::kernels::direct::FeatureMajor;
 use crate::kernels::distance::squared_norms;
-use crate::kernels::math::{exp_nonpositive, min_of, sum_of};
+use crate::kernels::math::{exp_nonpositive, min_of, pairwise_sum, sum_of};
 use crate::kernels::{simd, Compute, Precision, Real, Tiles, FALLBACK_THRESHOLD, SERIAL_MAX_PAIRS};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
@@ -44,8 +44,9 @@ const RECOMPUTE_FRACTION: f64 = 1e-2;
 /// `2 · 16 · 10 ε o(x) < 10⁻¹³ o(x)` (see [`FALLBACK_THRESHOLD`]).
 const DIRECT_FRACTION: f64 = 1e-1;
 
-/// Most training points per tile of the direct kernels: a row's squares of a tile
-/// (`d × tile` numbers) then stay in the first- or second-level cache.
+/// Most training points per tile of the direct kernels: a tile (`d × tile` numbers, 256 KiB
+/// at d = 16) then stays in the second-level cache while a block of rows walks it, and a
+/// row's per-tile buffers (4 × tile numbers) near the first.
 const DIRECT_TILE_MAX: usize = 2048;
 
 /// Fewest row blocks of a call to the direct kernels ([`KdeBatch::block_rows`]).
@@ -193,6 +194,30 @@ fn tile_weights<'b>(
     }
 }
 
+/// The weights `c_k = w_k / (ε + h_k)` of the squared-distance rule (§3.1) for the soft-argmin
+/// weights `w` and distances `h` of a tile, into `out` in the compute type; where
+/// `ε + h_k ≤ 0` the weight is 0 and `w_k` is added to `degenerate` (dissipated whole).
+#[inline(always)]
+fn rule_weights<T: Real>(w: &[f64], h: &[f64], epsilon: f64, out: &mut [T], degenerate: &mut f64) {
+    let mut any = false;
+    for ((out, &w), &h) in out.iter_mut().zip(w).zip(h) {
+        let denominator = epsilon + h;
+        any |= denominator <= 0.0;
+        *out = T::from_f64(if denominator > 0.0 {
+            w / denominator
+        } else {
+            0.0
+        });
+    }
+    if any {
+        for (&w, &h) in w.iter().zip(h) {
+            if epsilon + h <= 0.0 {
+                *degenerate += w;
+            }
+        }
+    }
+}
+
 /// Logical lanes of [`sums_in_lanes`].
 const SUM_LANES: usize = 16;
 
@@ -224,20 +249,7 @@ fn sums_in_lanes(a: &[f64], b: &[f64], c: &[f64]) -> (f64, f64, f64) {
         sb[l] += vb;
         sc[l] += vc;
     }
-    (pairwise(sa), pairwise(sb), pairwise(sc))
-}
-
-/// The [`SUM_LANES`] partial sums added pairwise (lane `l` with lane `l + 8`, then `+ 4`, …).
-#[inline(always)]
-fn pairwise(mut v: [f64; SUM_LANES]) -> f64 {
-    let mut half = SUM_LANES / 2;
-    while half > 0 {
-        for l in 0..half {
-            v[l] += v[l + half];
-        }
-        half /= 2;
-    }
-    v[0]
+    (pairwise_sum(sa), pairwise_sum(sb), pairwise_sum(sc))
 }
 
 /// A KDE prepared for batch scoring and outlier explanation (§3.1) with the blocked kernel.
@@ -518,23 +530,7 @@ impl<'a> KdeBatch<'a> {
                     s.z_gamma += sum_of(w_gamma);
                     continue;
                 };
-                let mut degenerate = false;
-                for ((out, &w), &h) in c.iter_mut().zip(w_beta).zip(h.iter()) {
-                    let denominator = epsilon + h;
-                    degenerate |= denominator <= 0.0;
-                    *out = if denominator > 0.0 {
-                        w / denominator
-                    } else {
-                        0.0
-                    };
-                }
-                if degenerate {
-                    for (&w, &h) in w_beta.iter().zip(h.iter()) {
-                        if epsilon + h <= 0.0 {
-                            s.degenerate += w;
-                        }
-                    }
-                }
+                rule_weights(w_beta, &h, epsilon, &mut c, &mut s.degenerate);
                 let (z_gamma, z_beta, c_sum) = sums_in_lanes(w_gamma, w_beta, &c);
                 s.z_gamma += z_gamma;
                 s.z_beta += z_beta;
@@ -695,27 +691,13 @@ impl<'a> KdeBatch<'a> {
                     continue;
                 };
                 s.z_beta += sum_of(w_beta);
-                let mut degenerate = false;
-                for ((out, &w), &h) in weights[r * len..(r + 1) * len]
-                    .iter_mut()
-                    .zip(w_beta)
-                    .zip(h_row.iter())
-                {
-                    let denominator = epsilon + h;
-                    degenerate |= denominator <= 0.0;
-                    *out = T::from_f64(if denominator > 0.0 {
-                        w / denominator
-                    } else {
-                        0.0
-                    });
-                }
-                if degenerate {
-                    for (&w, &h) in w_beta.iter().zip(h_row.iter()) {
-                        if epsilon + h <= 0.0 {
-                            s.degenerate += w;
-                        }
-                    }
-                }
+                rule_weights(
+                    w_beta,
+                    h_row,
+                    epsilon,
+                    &mut weights[r * len..(r + 1) * len],
+                    &mut s.degenerate,
+                );
                 // close pairs: relevance from the differences themselves, not the expansion
                 for (&j, squares) in close.iter().zip(close_squares.chunks_exact(d.max(1))) {
                     weights[r * len + j] = T::zero();
